@@ -1,0 +1,1 @@
+"""orderledger: an event-sourced order ledger for providers of the SMM API v2."""

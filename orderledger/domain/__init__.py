@@ -1,0 +1,1 @@
+"""Aggregates, their events, money rules and the ledger application. No SQL, no HTTP."""

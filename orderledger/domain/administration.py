@@ -1,0 +1,84 @@
+"""Operator commands: accounts, deposits and the service catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from eventsourcing.persistence import IntegrityError
+
+from orderledger.domain.account import Account, Billing
+from orderledger.domain.catalogue import CatalogueEntry
+from orderledger.domain.errors import AccountExists
+from orderledger.domain.ids import account_id
+from orderledger.domain.ledger_base import LedgerBase
+from orderledger.domain.money import ZERO, money
+from orderledger.domain.service import Service
+
+
+class Administration(LedgerBase):
+    def open_account(
+        self, name: str, currency: str, billing: Billing, credit: Decimal = ZERO
+    ) -> Account:
+        if self.load(Account, account_id(name)) is not None:
+            raise AccountExists(name)
+        account = Account(name=name, currency=currency, billing=billing.value, credit=money(credit))
+        try:
+            self.save(account)
+        except IntegrityError as error:
+            raise AccountExists(name) from error
+        return account
+
+    def deposit(self, name: str, amount: Decimal) -> Account:
+        def decide() -> Account:
+            account = self.account(name)
+            account.record_deposit(money(amount))
+            self.save(account)
+            return account
+
+        return self.retrying(decide)
+
+    def sync_services(self, entries: Iterable[CatalogueEntry]) -> int:
+        """Record what changed for these entries in one transaction; return events recorded."""
+        changed: list[Service] = []
+        for entry in entries:
+            service = self.service(entry.number)
+            if service is None:
+                service = Service(number=entry.number, **entry.fields())
+            else:
+                current = service.entry()
+                changes = {k: v for k, v in entry.fields().items() if current.get(k) != v}
+                if changes:
+                    service.record_changes(changes)
+                if not service.enabled:
+                    service.record_enabled()
+            if service.pending_events:
+                changed.append(service)
+        recorded = sum(len(service.pending_events) for service in changed)
+        if changed:
+            self.save(*changed)
+        return recorded
+
+    def disable_services(self, numbers: Iterable[int]) -> int:
+        services = [s for n in numbers if (s := self.service(n)) is not None and s.enabled]
+        for service in services:
+            service.record_disabled()
+        if services:
+            self.save(*services)
+        return len(services)
+
+    def listed_service_numbers(self) -> Iterator[int]:
+        """Every service ever listed, read from the event log itself."""
+        topic = f"{Service.Listed.__module__}:{Service.Listed.__qualname__}"
+        position: int | None = None
+        while True:
+            page = self.recorder.select_notifications(
+                start=position, limit=1000, topics=[topic], inclusive_of_start=False
+            )
+            if not page:
+                return
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                assert isinstance(event, Service.Listed)
+                yield int(event.number)  # type: ignore[attr-defined]
+            position = page[-1].id

@@ -1,0 +1,114 @@
+"""Reading a catalogue file in the shape of the `services` answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from orderledger.domain.money import InvalidAmount, parse_amount
+from orderledger.domain.service import DEFAULT_REFILL_DAYS
+from orderledger.domain.service_types import SERVICE_TYPES, whole_number
+
+
+class CatalogueError(ValueError):
+    """A catalogue file or entry that cannot be imported; the message says where."""
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    number: int
+    name: str
+    type: str
+    category: str
+    rate: Decimal
+    min: int
+    max: int
+    dripfeed: bool
+    refill: bool
+    cancel: bool
+    description: str
+    refill_days: int
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "category": self.category,
+            "rate": self.rate,
+            "min": self.min,
+            "max": self.max,
+            "dripfeed": self.dripfeed,
+            "refill": self.refill,
+            "cancel": self.cancel,
+            "description": self.description,
+            "refill_days": self.refill_days,
+        }
+
+
+def flag(value: object, name: str, position: int) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1, "0", "1", "true", "false", None):
+        return value in (1, "1", "true")
+    raise CatalogueError(f"entry {position}: {name} must be a boolean, not {value!r}")
+
+
+def read_entry(raw: object, position: int) -> CatalogueEntry:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"entry {position}: not an object")
+    numbers = {}
+    for name in ("service", "min", "max"):
+        number = whole_number(raw.get(name))
+        if number is None or number < (1 if name == "service" else 0):
+            raise CatalogueError(f"entry {position}: {name} must be a whole number")
+        numbers[name] = number
+    if numbers["min"] > numbers["max"]:
+        raise CatalogueError(f"entry {position}: min is above max")
+    service_type = str(raw.get("type") or "Default")
+    if service_type not in SERVICE_TYPES:
+        raise CatalogueError(f"entry {position}: unknown service type {service_type!r}")
+    try:
+        rate = parse_amount(str(raw.get("rate")))
+    except InvalidAmount as error:
+        raise CatalogueError(f"entry {position}: {error}") from error
+    if rate < 0:
+        raise CatalogueError(f"entry {position}: rate is negative")
+    refill_days = whole_number(raw.get("refill_days", DEFAULT_REFILL_DAYS))
+    if refill_days is None:
+        raise CatalogueError(f"entry {position}: refill_days must be a whole number")
+    return CatalogueEntry(
+        number=numbers["service"],
+        name=str(raw.get("name") or ""),
+        type=service_type,
+        category=str(raw.get("category") or ""),
+        rate=rate,
+        min=numbers["min"],
+        max=numbers["max"],
+        dripfeed=flag(raw.get("dripfeed", False), "dripfeed", position),
+        refill=flag(raw.get("refill", False), "refill", position),
+        cancel=flag(raw.get("cancel", False), "cancel", position),
+        description=str(raw.get("description") or ""),
+        refill_days=refill_days,
+    )
+
+
+def read_catalogue(path: Path) -> list[CatalogueEntry]:
+    """A JSON array of services, or an object with the array under `data`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CatalogueError(f"{path}: {error}") from error
+    if isinstance(document, dict):
+        document = document.get("data")
+    if not isinstance(document, list):
+        raise CatalogueError(f"{path}: expected a JSON array of services (or one under 'data')")
+    entries = [read_entry(raw, position) for position, raw in enumerate(document, start=1)]
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.number in seen:
+            raise CatalogueError(f"{path}: service {entry.number} appears twice")
+        seen.add(entry.number)
+    return entries

@@ -1,0 +1,71 @@
+"""Why a command was refused. The HTTP layer maps each class to the protocol's exact text."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """A command the ledger refused; nothing was recorded."""
+
+
+class UnknownOrder(LedgerError):
+    pass
+
+
+class UnknownService(LedgerError):
+    pass
+
+
+class InvalidQuantity(LedgerError):
+    pass
+
+
+class QuantityBelowMinimum(LedgerError):
+    def __init__(self, minimum: int) -> None:
+        super().__init__(f"quantity below {minimum}")
+        self.minimum = minimum
+
+
+class QuantityAboveMaximum(LedgerError):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"quantity above {maximum}")
+        self.maximum = maximum
+
+
+class InvalidLink(LedgerError):
+    pass
+
+
+class NotEnoughFunds(LedgerError):
+    pass
+
+
+class ActiveOrderWithLink(LedgerError):
+    pass
+
+
+class OrderNotRefillable(LedgerError):
+    pass
+
+
+class UnknownRefill(LedgerError):
+    pass
+
+
+class OrderNotCancelable(LedgerError):
+    pass
+
+
+class IncorrectRequest(LedgerError):
+    """A required field is missing or malformed; the message says which."""
+
+
+class UnknownAccount(LedgerError):
+    pass
+
+
+class AccountExists(LedgerError):
+    pass
+
+
+class InvalidTransition(LedgerError):
+    """A fulfilment report that does not fit the order's or refill's current state."""

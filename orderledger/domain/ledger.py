@@ -1,0 +1,11 @@
+"""The ledger application: every command of operators, the network and fulfilment."""
+
+from __future__ import annotations
+
+from orderledger.domain.administration import Administration
+from orderledger.domain.lifecycle import Fulfilment
+from orderledger.domain.placing import Placing
+
+
+class Ledger(Administration, Placing, Fulfilment):
+    """One event-sourced application; the mixins only group its commands by who gives them."""

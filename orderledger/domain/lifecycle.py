@@ -1,0 +1,220 @@
+"""Fulfilment's commands: move orders and refills through their lifecycle.
+
+Every report is validated against the current state and is idempotent: repeating a report
+that was already recorded (a bot retrying after a timeout) records nothing and succeeds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from orderledger.domain.active_link import ActiveLink
+from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
+from orderledger.domain.ids import active_link_id, refill_id
+from orderledger.domain.ledger_base import LedgerBase
+from orderledger.domain.money import ZERO, share_of
+from orderledger.domain.order import Order, OrderStatus
+from orderledger.domain.refill import Refill, RefillStatus
+
+
+class Fulfilment(LedgerBase):
+    def _unfinished_order(self, number: int) -> Order:
+        order = self.order(number)
+        if order is None:
+            raise UnknownOrder(str(number))
+        if order.status.is_finished:
+            raise InvalidTransition(f"order {number} is already {order.status.value}")
+        return order
+
+    def _finish(
+        self, order: Order, event_class: type[Order.Finished], refund: Decimal, **facts: Any
+    ) -> Order:
+        """Record the final event, return the refund to the account, free the link."""
+        order.trigger_event(event_class, refund=refund, **facts)
+        changed: list[Aggregate] = [order]
+        if refund:
+            account = self.account(order.account_id)
+            account.record_refund(order_number=order.number, amount=refund)
+            changed.append(account)
+        if order.link:
+            guard = self.load(
+                ActiveLink, active_link_id(order.account_id, order.service_number, order.link)
+            )
+            if guard is not None and guard.order_number == order.number:
+                guard.record_released(order.number)
+                changed.append(guard)
+        self.save(*changed)
+        return order
+
+    def claim_order(self, number: int, operator: str, expires_at: datetime) -> Order:
+        def decide() -> Order:
+            order = self._unfinished_order(number)
+            order.record_claim(operator=operator, expires_at=expires_at)
+            self.save(order)
+            return order
+
+        return self.retrying(decide)
+
+    def start_order(self, number: int, start_count: int) -> Order:
+        if start_count < 0:
+            raise InvalidTransition("start_count must not be negative")
+
+        def decide() -> Order:
+            order = self.order(number)
+            if order is not None and order.status is OrderStatus.IN_PROGRESS:
+                if order.start_count == start_count:
+                    return order  # the same report again
+                raise InvalidTransition(f"order {number} has already started")
+            order = self._unfinished_order(number)
+            order.record_start(start_count=start_count)
+            self.save(order)
+            return order
+
+        return self.retrying(decide)
+
+    def report_delivery(self, number: int, delivered: int) -> Order:
+        """Cumulative progress: never backwards, never beyond what was ordered."""
+
+        def decide() -> Order:
+            order = self.order(number)
+            if (
+                order is not None
+                and order.delivered == delivered
+                and (order.status is OrderStatus.IN_PROGRESS or order.status.is_finished)
+            ):
+                return order
+            order = self._unfinished_order(number)
+            if delivered < order.delivered:
+                raise InvalidTransition(
+                    f"delivered {delivered} is below the {order.delivered} already reported"
+                )
+            if delivered > order.charged_quantity:
+                raise InvalidTransition(
+                    f"delivered {delivered} is more than the {order.charged_quantity} ordered"
+                )
+            order.record_delivery(delivered=delivered)
+            self.save(order)
+            return order
+
+        return self.retrying(decide)
+
+    def complete_order(self, number: int) -> Order:
+        def decide() -> Order:
+            order = self.order(number)
+            if order is not None and order.status is OrderStatus.COMPLETED:
+                return order
+            return self._finish(self._unfinished_order(number), Order.Completed, ZERO)
+
+        return self.retrying(decide)
+
+    def stop_partial(self, number: int, remains: int) -> Order:
+        """Stop a started order; refund the share that was not delivered."""
+
+        def decide() -> Order:
+            order = self.order(number)
+            if order is not None and order.status is OrderStatus.PARTIAL:
+                if order.remains == remains:
+                    return order
+            order = self._unfinished_order(number)
+            if not 0 < remains <= order.remains:
+                raise InvalidTransition(
+                    f"remains must be between 1 and {order.remains} for order {number}"
+                )
+            refund = share_of(order.charge, remains, order.charged_quantity)
+            return self._finish(order, Order.PartiallyCompleted, refund, remains=remains)
+
+        return self.retrying(decide)
+
+    def cancel_order(self, number: int) -> Order:
+        """Cancel an order nothing was delivered of: the whole charge goes back."""
+
+        def decide() -> Order:
+            order = self.order(number)
+            if order is not None and order.status is OrderStatus.CANCELED:
+                return order
+            order = self._unfinished_order(number)
+            if order.delivered:
+                raise InvalidTransition(
+                    f"order {number} has delivered {order.delivered}: stop it as partial"
+                )
+            return self._finish(order, Order.Canceled, order.net_charge)
+
+        return self.retrying(decide)
+
+    def fail_order(self, number: int, reason: str) -> Order:
+        def decide() -> Order:
+            order = self.order(number)
+            if order is not None and order.status is OrderStatus.FAILED:
+                return order
+            order = self._unfinished_order(number)
+            return self._finish(order, Order.Failed, order.net_charge, reason=reason)
+
+        return self.retrying(decide)
+
+    def refund_order(self, number: int) -> Order:
+        """Refund a finished order in full (what a Partial already refunded is not repaid)."""
+
+        def decide() -> Order:
+            order = self.order(number)
+            if order is None:
+                raise UnknownOrder(str(number))
+            if order.status is OrderStatus.REFUNDED:
+                return order
+            if order.status not in (OrderStatus.COMPLETED, OrderStatus.PARTIAL):
+                raise InvalidTransition(
+                    f"only a completed or partial order can be refunded, not {order.status.value}"
+                )
+            return self._finish(order, Order.Refunded, order.net_charge)
+
+        return self.retrying(decide)
+
+    # ---- refills -------------------------------------------------------------------------
+
+    def refill(self, number: int) -> Refill:
+        refill = self.load(Refill, refill_id(number))
+        if refill is None:
+            raise UnknownRefill(str(number))
+        return refill
+
+    def _move_refill(self, number: int, target: RefillStatus, **facts: Any) -> Refill:
+        def decide() -> Refill:
+            refill = self.refill(number)
+            if refill.status is target:
+                return refill
+            if refill.status.is_finished or (
+                target is RefillStatus.IN_PROGRESS and refill.status is not RefillStatus.PENDING
+            ):
+                raise InvalidTransition(f"refill {number} is already {refill.status.value}")
+            changed: list[Aggregate] = [refill]
+            recorders = {
+                RefillStatus.IN_PROGRESS: refill.record_start,
+                RefillStatus.COMPLETED: refill.record_completion,
+                RefillStatus.REJECTED: refill.record_rejection,
+                RefillStatus.FAILED: refill.record_failure,
+            }
+            recorders[target](**facts)
+            if target.is_finished:
+                order = self.order(refill.order_number)
+                if order is not None:
+                    order.record_refill_closed(refill.number)
+                    changed.append(order)
+            self.save(*changed)
+            return refill
+
+        return self.retrying(decide)
+
+    def start_refill(self, number: int) -> Refill:
+        return self._move_refill(number, RefillStatus.IN_PROGRESS)
+
+    def complete_refill(self, number: int) -> Refill:
+        return self._move_refill(number, RefillStatus.COMPLETED)
+
+    def reject_refill(self, number: int, reason: str = "") -> Refill:
+        return self._move_refill(number, RefillStatus.REJECTED, reason=reason)
+
+    def fail_refill(self, number: int, reason: str = "") -> Refill:
+        return self._move_refill(number, RefillStatus.FAILED, reason=reason)

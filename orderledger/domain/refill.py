@@ -1,0 +1,54 @@
+"""A refill the network asked for on a finished order."""
+
+from __future__ import annotations
+
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from orderledger.domain.ids import refill_id
+
+
+class RefillStatus(str, Enum):
+    PENDING = "Pending"
+    IN_PROGRESS = "In progress"
+    COMPLETED = "Completed"
+    REJECTED = "Rejected"
+    FAILED = "Failed"
+
+    @property
+    def is_finished(self) -> bool:
+        return self not in (RefillStatus.PENDING, RefillStatus.IN_PROGRESS)
+
+
+class Refill(Aggregate):
+    @staticmethod
+    def create_id(number: int) -> UUID:
+        return refill_id(number)
+
+    @event("Requested")
+    def __init__(self, number: int, order_number: int, account_id: UUID) -> None:
+        self.number = number
+        self.order_number = order_number
+        self.account_id = account_id
+        self.status = RefillStatus.PENDING
+        self.reason = ""
+
+    @event("Started")
+    def record_start(self) -> None:
+        self.status = RefillStatus.IN_PROGRESS
+
+    @event("Completed")
+    def record_completion(self) -> None:
+        self.status = RefillStatus.COMPLETED
+
+    @event("Rejected")
+    def record_rejection(self, reason: str) -> None:
+        self.status = RefillStatus.REJECTED
+        self.reason = reason
+
+    @event("Failed")
+    def record_failure(self, reason: str) -> None:
+        self.status = RefillStatus.FAILED
+        self.reason = reason

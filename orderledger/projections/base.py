@@ -1,0 +1,73 @@
+"""What a projection is: a row type, a key, the events it folds and a pure `evolve`."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.utils import get_topic
+
+Row = TypeVar("Row")
+
+SQL_TYPES = {int: "BIGINT", str: "TEXT", Decimal: "TEXT", bool: "BOOLEAN"}
+
+
+@dataclass(frozen=True)
+class Projection(Generic[Row]):
+    """A read model of one row per aggregate, keyed by the aggregate's id (the row's first
+    field, `id`). `evolve(None, event)` creates a row; returning the same row means no
+    change, so the writer skips it."""
+
+    name: str
+    table: str
+    row_type: type[Row]
+    events: tuple[type[Any], ...]
+    evolve: Callable[[Row | None, Any], Row | None]
+    unique: tuple[str, ...] = ()  # columns looked up by value (order and refill numbers)
+    indexed: tuple[str, ...] = ()
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(get_topic(cls) for cls in self.events)
+
+    def handles(self, event: DomainEventProtocol[Any]) -> bool:
+        return isinstance(event, self.events)
+
+    @cached_property
+    def columns(self) -> list[tuple[str, type[Any]]]:
+        hints = typing.get_type_hints(self.row_type)
+        return [(f.name, hints[f.name]) for f in dataclasses.fields(self.row_type)]  # type: ignore[arg-type]
+
+    def to_db(self, row: Row) -> tuple[Any, ...]:
+        return tuple(
+            str(value) if isinstance(value, Decimal) else value
+            for value in dataclasses.astuple(row)  # type: ignore[call-overload]
+        )
+
+    def from_db(self, values: tuple[Any, ...]) -> Row:
+        converted = [
+            column_type(value) if value is not None else None
+            for (_, column_type), value in zip(self.columns, values, strict=True)
+        ]
+        return self.row_type(*converted)
+
+
+def fold(projection: Projection[Row], events: typing.Iterable[Any]) -> dict[Any, Row]:
+    """Fold events into rows in memory: what replay, verify and read-your-writes share."""
+    rows: dict[Any, Row] = {}
+    for event in events:
+        if not projection.handles(event):
+            continue
+        key = str(event.originator_id)
+        row = projection.evolve(rows.get(key), event)
+        if row is None:
+            rows.pop(key, None)
+        else:
+            rows[key] = row
+    return rows

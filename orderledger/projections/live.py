@@ -1,0 +1,141 @@
+"""Keeps the read models current while the server runs.
+
+Every server worker starts one of these; exactly one leads at a time (a PostgreSQL advisory
+lock, or a file lock for SQLite), the others wait to take over if the leader goes away.
+The leader wakes on the event store's NOTIFY, or polls SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import threading
+from pathlib import Path
+from typing import IO, Protocol
+
+import psycopg
+
+from orderledger.projections.runner import ConcurrentProjection, Projector
+
+log = logging.getLogger(__name__)
+
+PROJECTOR_LOCK = 7_316_244_002
+EVENTS_CHANNEL = "orderledger_events"
+
+
+class Leadership(Protocol):
+    def acquire(self) -> bool: ...
+
+    def wait_for_events(self, timeout: float) -> None: ...
+
+    def release(self) -> None: ...
+
+
+class PostgresLeadership:
+    """An advisory lock held on one connection, which also LISTENs for new events."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self.conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self.leading = False
+
+    def acquire(self) -> bool:
+        if self.leading and self.conn is not None and not self.conn.closed:
+            return True
+        self.release()
+        try:
+            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (PROJECTOR_LOCK,)).fetchone()
+            self.leading = bool(row and row[0])
+            if self.leading:
+                self.conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+            else:
+                self.release()
+        except psycopg.Error:
+            log.exception("could not take the projector lock")
+            self.release()
+        return self.leading
+
+    def wait_for_events(self, timeout: float) -> None:
+        if self.conn is None:
+            return
+        try:
+            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error:
+            log.exception("lost the projector connection")
+            self.release()
+
+    def release(self) -> None:
+        self.leading = False
+        if self.conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()
+        self.conn = None
+
+
+class FileLeadership:
+    """An exclusive lock on a file beside the SQLite store; polls for new events."""
+
+    def __init__(self, path: Path, poll: float = 0.02) -> None:
+        self.path = path
+        self.poll = poll
+        self.handle: IO[str] | None = None
+        self.stop = threading.Event()
+
+    def acquire(self) -> bool:
+        if self.handle is not None:
+            return True
+        handle = self.path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self.handle = handle
+        return True
+
+    def wait_for_events(self, timeout: float) -> None:
+        self.stop.wait(min(timeout, self.poll))
+
+    def release(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+
+class LiveProjection:
+    def __init__(self, projector: Projector, leadership: Leadership) -> None:
+        self.projector = projector
+        self.leadership = leadership
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="orderledger-projector", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            if not self.leadership.acquire():
+                self.stopping.wait(1.0)
+                continue
+            try:
+                self.projector.catch_up(should_stop=self.stopping.is_set)
+            except ConcurrentProjection:
+                continue  # a rebuild or another runner moved first; read positions again
+            except Exception:
+                # A projection that cannot fold an event must not stop the server; it is
+                # logged and retried, and `projections status` shows the lag growing.
+                log.exception("projection failed; retrying")
+                self.stopping.wait(1.0)
+                continue
+            self.leadership.wait_for_events(0.5)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if isinstance(self.leadership, FileLeadership):
+            self.leadership.stop.set()
+        self.thread.join(timeout=5)
+        self.leadership.release()

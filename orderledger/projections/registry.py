@@ -1,0 +1,19 @@
+"""Every projection the runner keeps current, by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderledger.projections.account_balance import ACCOUNT_BALANCE
+from orderledger.projections.base import Projection
+from orderledger.projections.catalogue import CATALOGUE
+from orderledger.projections.order_status import ORDER_STATUS
+from orderledger.projections.refill_status import REFILL_STATUS
+
+PROJECTIONS: tuple[Projection[Any], ...] = (
+    ORDER_STATUS,
+    REFILL_STATUS,
+    ACCOUNT_BALANCE,
+    CATALOGUE,
+)
+BY_NAME = {projection.name: projection for projection in PROJECTIONS}

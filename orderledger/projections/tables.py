@@ -1,0 +1,81 @@
+"""The thin table writer: one generic mapping from a projection's row type to SQL.
+
+The same code serves both databases and any table name, so a rebuild can write its new
+tables beside the live ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from orderledger.projections.base import SQL_TYPES, Projection
+from orderledger.storage.database import Cursor
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a projection writes: its table and the name of its tracking position."""
+
+    projection: Projection[Any]
+    table: str
+    tracking: str
+
+    @classmethod
+    def live(cls, projection: Projection[Any]) -> Target:
+        return cls(projection, projection.table, projection.name)
+
+
+def create_statements(target: Target) -> list[str]:
+    columns = ", ".join(
+        f"{name} {SQL_TYPES[column_type]}"
+        + (" PRIMARY KEY" if name == "id" else "")
+        + (" UNIQUE" if name in target.projection.unique else "")
+        for name, column_type in target.projection.columns
+    )
+    statements = [f"CREATE TABLE IF NOT EXISTS {target.table} ({columns})"]
+    statements += [
+        f"CREATE INDEX IF NOT EXISTS {target.table}_{name} ON {target.table} ({name})"
+        for name in target.projection.indexed
+    ]
+    return statements
+
+
+def column_names(target: Target) -> list[str]:
+    return [name for name, _ in target.projection.columns]
+
+
+def select_sql(target: Target) -> str:
+    return f"SELECT {', '.join(column_names(target))} FROM {target.table}"
+
+
+def load_rows(cursor: Cursor, target: Target, ids: Iterable[str]) -> dict[str, Any]:
+    wanted = list(ids)
+    rows: dict[str, Any] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(f"{select_sql(target)} WHERE id IN ({marks})", chunk)
+        for values in cursor.fetchall():
+            row = target.projection.from_db(values)
+            rows[row.id] = row
+    return rows
+
+
+def upsert_rows(cursor: Cursor, target: Target, rows: Mapping[str, Any]) -> None:
+    changed = [row for row in rows.values() if row is not None]
+    removed = [key for key, row in rows.items() if row is None]
+    if changed:
+        names = column_names(target)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in names if name != "id")
+        cursor.executemany(
+            f"INSERT INTO {target.table} ({', '.join(names)}) "
+            f"VALUES ({', '.join(['%s'] * len(names))}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            [target.projection.to_db(row) for row in changed],
+        )
+    if removed:
+        cursor.executemany(f"DELETE FROM {target.table} WHERE id = %s", [(k,) for k in removed])

@@ -1,0 +1,1 @@
+"""Where events and read models live: PostgreSQL when configured, else embedded SQLite."""

@@ -1,0 +1,65 @@
+"""API keys and bearer tokens: shown once, stored only as a hash, never in an event.
+
+Tokens are 128 random bits, so a plain SHA-256 is as good as a slow hash here and keeps the
+per-request look-up to one indexed read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from orderledger.storage.database import Database
+
+
+class Role(StrEnum):
+    API = "api"  # the network's key for one account
+    OPERATOR = "operator"  # fulfilment bots and staff
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True)
+class Credential:
+    role: Role
+    subject: str
+    name: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Credentials:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def issue(self, role: Role, subject: str, name: str) -> str:
+        token = secrets.token_hex(16)
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO orderledger_credentials "
+                "(token_hash, role, subject, name, created_at) VALUES (%s, %s, %s, %s, %s)",
+                (token_hash(token), role.value, subject, name, datetime.now(UTC).isoformat()),
+            )
+        return token
+
+    def revoke_all(self, role: Role, subject: str) -> int:
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "DELETE FROM orderledger_credentials WHERE role = %s AND subject = %s",
+                (role.value, subject),
+            )
+            return cursor.rowcount
+
+    def find(self, token: str, role: Role) -> Credential | None:
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "SELECT subject, name FROM orderledger_credentials "
+                "WHERE token_hash = %s AND role = %s",
+                (token_hash(token), role.value),
+            )
+            row = cursor.fetchone()
+        return None if row is None else Credential(role, str(row[0]), str(row[1]))

@@ -1,0 +1,27 @@
+"""Order and refill numbers from the database, so every worker process shares one sequence."""
+
+from __future__ import annotations
+
+from orderledger.storage.database import Database
+
+SEQUENCES = {"order": "orderledger_order_numbers", "refill": "orderledger_refill_numbers"}
+
+
+class DatabaseSequences:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def next_number(self, name: str) -> int:
+        with self.db.transaction() as cursor:
+            if self.db.dialect == "postgres":
+                cursor.execute("SELECT nextval(%s)", (SEQUENCES[name],))
+            else:
+                cursor.execute(
+                    "INSERT INTO orderledger_sequences (name, value) VALUES (%s, 1) "
+                    "ON CONFLICT (name) DO UPDATE SET value = orderledger_sequences.value + 1 "
+                    "RETURNING value",
+                    (name,),
+                )
+            row = cursor.fetchone()
+        assert row is not None
+        return int(row[0])

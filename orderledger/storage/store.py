@@ -1,0 +1,86 @@
+"""Opens everything a process needs against the configured database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orderledger.domain.ledger import Ledger
+from orderledger.projections.live import FileLeadership, Leadership, PostgresLeadership
+from orderledger.projections.registry import PROJECTIONS
+from orderledger.projections.runner import Projector
+from orderledger.projections.tables import Target
+from orderledger.storage.credentials import Credentials
+from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
+from orderledger.storage.schema import create_core_schema
+from orderledger.storage.sequences import DatabaseSequences
+from orderledger.storage.settings import Settings
+
+# Hot aggregates (accounts, services) stay in memory; fast-forwarding reads only the events
+# another process appended since, so the cache is never stale when a command decides.
+CACHE_ENV = {
+    "AGGREGATE_CACHE_MAXSIZE": "20000",
+    "AGGREGATE_CACHE_FASTFORWARD": "y",
+}
+
+
+def ledger_env(settings: Settings, pool_size: int) -> dict[str, str]:
+    if settings.postgres is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.data_dir / "events.sqlite"),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            **CACHE_ENV,
+        }
+    p = settings.postgres
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": p.dbname,
+        "POSTGRES_HOST": p.host,
+        "POSTGRES_PORT": str(p.port),
+        "POSTGRES_USER": p.user,
+        "POSTGRES_PASSWORD": p.password,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        **CACHE_ENV,
+    }
+
+
+def open_database(settings: Settings, max_size: int) -> Database:
+    if settings.postgres is None:
+        return SQLiteDatabase(settings.data_dir / "ledger.sqlite")
+    return PostgresDatabase(settings.postgres.conninfo(), max_size=max_size)
+
+
+@dataclass
+class Store:
+    settings: Settings
+    db: Database
+    ledger: Ledger
+    credentials: Credentials = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.credentials = Credentials(self.db)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, pool_size: int = 4) -> Store:
+        settings = settings or Settings.from_env()
+        db = open_database(settings, max_size=pool_size)
+        create_core_schema(db)
+        ledger = Ledger(DatabaseSequences(db), env=ledger_env(settings, pool_size))
+        store = cls(settings, db, ledger)
+        store.projector().ensure()
+        return store
+
+    def projector(self) -> Projector:
+        return Projector(self.ledger, self.db, [Target.live(p) for p in PROJECTIONS])
+
+    def leadership(self) -> Leadership:
+        if self.settings.postgres is None:
+            return FileLeadership(self.settings.data_dir / "projector.lock")
+        return PostgresLeadership(self.settings.postgres.conninfo())
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.db.close()

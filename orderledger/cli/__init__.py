@@ -1,0 +1,1 @@
+"""The `orderledger` command: one module per command group."""

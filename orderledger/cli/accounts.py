@@ -1,0 +1,112 @@
+"""`orderledger accounts`: create accounts, take deposits, show where an account stands."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from orderledger.cli.common import CommandFailed, amount, opened_store
+from orderledger.domain.account import Account, Billing
+from orderledger.domain.money import ZERO, wire
+from orderledger.storage.credentials import Role
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("accounts", help="the network's accounts")
+    actions = parser.add_subparsers(dest="accounts_action", required=True)
+
+    create = actions.add_parser(
+        "create",
+        help="open an account and print its API key (shown once)",
+        description="Open an account. Prepaid with a zero balance unless told otherwise. "
+        "The API key is printed alone on the last line and stored only as a hash.",
+    )
+    create.add_argument("name")
+    create.add_argument("--currency", default="USD", help="ISO code (default USD)")
+    billing = create.add_mutually_exclusive_group()
+    billing.add_argument("--prepaid", action="store_true", help="refuse orders it cannot pay")
+    billing.add_argument(
+        "--postpaid", action="store_true", help="show a fixed balance, invoice later"
+    )
+    create.add_argument("--balance", help="the fixed figure a postpaid account shows")
+    create.set_defaults(run=create_account)
+
+    deposit = actions.add_parser("deposit", help="add funds to an account")
+    deposit.add_argument("name")
+    deposit.add_argument("amount")
+    deposit.set_defaults(run=deposit_funds)
+
+    show = actions.add_parser("show", help="an account's balance and totals")
+    show.add_argument("name")
+    show.set_defaults(run=show_account)
+
+    key = actions.add_parser(
+        "new-key", help="revoke an account's API keys and print a new one (shown once)"
+    )
+    key.add_argument("name")
+    key.set_defaults(run=new_key)
+
+
+def describe(account: Account) -> list[str]:
+    lines = [
+        f"account   {account.name}",
+        f"id        {account.id}",
+        f"currency  {account.currency}",
+        f"billing   {account.billing.value}",
+    ]
+    if account.billing is Billing.POSTPAID:
+        lines += [f"shown     {wire(account.credit)}", f"owed      {wire(account.owed)}"]
+    lines += [
+        f"balance   {wire(account.balance)}",
+        f"deposits  {wire(account.deposits)}",
+        f"charges   {wire(account.charges)}",
+        f"refunds   {wire(account.refunds)}",
+    ]
+    return lines
+
+
+def create_account(args: argparse.Namespace) -> int:
+    currency = args.currency.strip().upper()
+    if not CURRENCY.match(currency):
+        raise CommandFailed(f"currency must be a three-letter code, not {args.currency!r}")
+    if args.balance is not None and not args.postpaid:
+        raise CommandFailed("--balance goes with --postpaid (a prepaid account takes deposits)")
+    if args.postpaid and args.balance is None:
+        raise CommandFailed("--postpaid needs --balance AMOUNT, the figure the network sees")
+    billing = Billing.POSTPAID if args.postpaid else Billing.PREPAID
+    credit = amount(args.balance, positive=False) if args.postpaid else ZERO
+    if not args.name.strip():
+        raise CommandFailed("the account needs a name")
+    with opened_store() as store:
+        account = store.ledger.open_account(args.name, currency, billing, credit)
+        key = store.credentials.issue(Role.API, str(account.id), account.name)
+    print("\n".join(describe(account)))
+    print("API key (shown once, stored only as a hash):")
+    print(key)
+    return 0
+
+
+def deposit_funds(args: argparse.Namespace) -> int:
+    with opened_store() as store:
+        account = store.ledger.deposit(args.name, amount(args.amount))
+    print("\n".join(describe(account)))
+    return 0
+
+
+def show_account(args: argparse.Namespace) -> int:
+    with opened_store() as store:
+        account = store.ledger.account(args.name)
+    print("\n".join(describe(account)))
+    return 0
+
+
+def new_key(args: argparse.Namespace) -> int:
+    with opened_store() as store:
+        account = store.ledger.account(args.name)
+        revoked = store.credentials.revoke_all(Role.API, str(account.id))
+        key = store.credentials.issue(Role.API, str(account.id), account.name)
+    print(f"revoked {revoked} key(s) of {account.name}; the new API key (shown once):")
+    print(key)
+    return 0

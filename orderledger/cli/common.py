@@ -1,0 +1,68 @@
+"""What every command needs: a store opened from the environment, and clean failures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from orderledger.domain.errors import LedgerError
+from orderledger.domain.money import InvalidAmount, parse_amount
+from orderledger.projections.runner import ConcurrentProjection
+from orderledger.storage.settings import SettingsError
+from orderledger.storage.store import Store
+
+
+class CommandFailed(Exception):
+    """A readable reason the command could not be carried out (exit status 1)."""
+
+
+@contextmanager
+def opened_store() -> Iterator[Store]:
+    try:
+        store = Store.open()
+    except SettingsError as error:
+        raise CommandFailed(str(error)) from error
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def amount(text: str, *, positive: bool = True) -> Decimal:
+    try:
+        value = parse_amount(text)
+    except InvalidAmount as error:
+        raise CommandFailed(str(error)) from error
+    if positive and value <= 0:
+        raise CommandFailed(f"amount must be positive, not {text}")
+    if value < 0:
+        raise CommandFailed(f"amount must not be negative, not {text}")
+    return value
+
+
+def catch_up(store: Store) -> None:
+    """Bring the read models up to date before reading them (safe beside a running server)."""
+    projector = store.projector()
+    while True:
+        try:
+            projector.catch_up()
+            return
+        except ConcurrentProjection:
+            continue
+
+
+def run_safely(command: Callable[[], int | None]) -> int:
+    try:
+        return command() or 0
+    except CommandFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except LedgerError as error:
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; what was recorded so far is kept, run it again to resume",
+              file=sys.stderr)
+        return 130

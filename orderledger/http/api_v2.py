@@ -1,0 +1,197 @@
+"""`/api/v2`: authenticate, parse, dispatch on the action, present."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+from uuid import UUID
+
+import anyio.to_thread
+import msgspec
+from anyio import CapacityLimiter
+from litestar import Request, Response, route
+
+from orderledger.domain.errors import IncorrectRequest, LedgerError, UnknownOrder, UnknownRefill
+from orderledger.domain.ledger import Ledger
+from orderledger.http import presenters
+from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
+from orderledger.http.parsing import (
+    ACTIONS,
+    Add,
+    Balance,
+    Cancel,
+    RefillOrders,
+    RefillStatus,
+    Services,
+    Status,
+    as_number,
+    parse_action,
+    read_fields,
+    split_ids,
+)
+from orderledger.http.reads import ReadModels
+from orderledger.projections import replay
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class ApiContext:
+    reads: ReadModels
+    ledger: Ledger
+    commands: CapacityLimiter
+    errors_as_200: bool
+
+
+def answer(body: Any, status: int = 200) -> Response[bytes]:
+    return Response(
+        content=msgspec.json.encode(body), media_type="application/json", status_code=status
+    )
+
+
+async def in_thread(ctx: ApiContext, fn: Callable[..., T], *args: Any) -> T:
+    return await anyio.to_thread.run_sync(partial(fn, *args), limiter=ctx.commands)
+
+
+def ids_of(single: int | None, multi: str | list[int] | None, name: str) -> list[str] | None:
+    """The ids of a multi request, or None for a single one."""
+    if multi is not None:
+        return split_ids(multi)
+    if single is None:
+        raise IncorrectRequest(f"{name} is required")
+    return None
+
+
+@route("/api/v2", http_method=["GET", "POST"])
+async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
+    ctx: ApiContext = request.app.state.api
+    try:
+        fields = await read_fields(request)
+    except Exception:  # a body that is not what its content type says: treat it as empty
+        fields = {}
+    key = fields.get("key")
+    account = await ctx.reads.account_for_key(str(key)) if key else None
+    if account is None:
+        return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
+    if fields.get("action") not in ACTIONS:
+        return answer(presenters.error(INVALID_ACTION), 200 if ctx.errors_as_200 else 400)
+    try:
+        return answer(await dispatch(ctx, account, fields))
+    except LedgerError as error:
+        return answer(presenters.error(error_text(error)))
+
+
+async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any:
+    match parse_action(fields):
+        case Services():
+            return [presenters.service(row) for row in await ctx.reads.services()]
+        case Balance():
+            row = await ctx.reads.balance(account) or await in_thread(
+                ctx, replay.balance_of, ctx.ledger, account
+            )
+            if row is None:
+                raise IncorrectRequest("account is not ready yet")
+            return presenters.balance(row)
+        case Add(service=service):
+            if service is None:
+                raise IncorrectRequest("service is required")
+            order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
+            return {"order": order.number}
+        case Status(order=order, orders=orders):
+            return await status(ctx, account, order, ids_of(order, orders, "order"))
+        case RefillOrders(order=order, orders=orders):
+            return await refill(ctx, account, order, ids_of(order, orders, "order"))
+        case RefillStatus(refill=number, refills=refills):
+            return await refill_status(ctx, account, number, ids_of(number, refills, "refill"))
+        case Cancel(order=order, orders=orders):
+            return await cancel(ctx, account, order, ids_of(order, orders, "order"))
+
+
+async def order_rows(ctx: ApiContext, account: str, numbers: list[int]) -> dict[int, Any]:
+    rows = await ctx.reads.orders(account, numbers)
+    missing = [n for n in numbers if n not in rows]
+    if missing:  # placed a moment ago and not yet projected: answer from the events
+        rows |= await in_thread(ctx, replay.orders_of, ctx.ledger, account, missing)
+    return rows
+
+
+async def status(ctx: ApiContext, account: str, single: int | None, ids: list[str] | None) -> Any:
+    if ids is None:
+        assert single is not None
+        rows = await order_rows(ctx, account, [single])
+        if single not in rows:
+            raise UnknownOrder(str(single))
+        return presenters.order_status(rows[single])
+    numbers = {token: as_number(token) for token in ids}
+    rows = await order_rows(ctx, account, sorted({n for n in numbers.values() if n}))
+    return {
+        token: presenters.order_status(rows[n])
+        if n in rows
+        else presenters.error(error_text(UnknownOrder(token)))
+        for token, n in numbers.items()
+    }
+
+
+async def refill_status(
+    ctx: ApiContext, account: str, single: int | None, ids: list[str] | None
+) -> Any:
+    wanted = [single] if ids is None else [as_number(t) for t in ids]
+    numbers = sorted({n for n in wanted if n})
+    rows = await ctx.reads.refills(account, numbers)
+    missing = [n for n in numbers if n not in rows]
+    if missing:
+        rows |= await in_thread(ctx, replay.refills_of, ctx.ledger, account, missing)
+    if ids is None:
+        if single not in rows:
+            raise UnknownRefill(str(single))
+        return {"refill": single, "status": rows[single].status}
+    not_found = error_text(UnknownRefill(""))
+    return [
+        presenters.refill_status(
+            n if n else token,
+            rows[n].status if n in rows else None,
+            None if n in rows else not_found,
+        )
+        for token, n in zip(ids, wanted, strict=True)
+    ]
+
+
+def each(ids: list[str], command: Callable[[int], T]) -> list[tuple[int | str, T | None, str | None]]:
+    """Run a command per id; a refusal of one id is that item's error, not the request's."""
+    results: list[tuple[int | str, T | None, str | None]] = []
+    for token in ids:
+        number = as_number(token)
+        try:
+            if number is None:
+                raise UnknownOrder(token)
+            results.append((number, command(number), None))
+        except LedgerError as error:
+            results.append((number or token, None, error_text(error)))
+    return results
+
+
+async def refill(ctx: ApiContext, account: str, single: int | None, ids: list[str] | None) -> Any:
+    request = partial(ctx.ledger.request_refill, UUID(account))
+    if ids is None:
+        assert single is not None
+        created = await in_thread(ctx, request, single)
+        return presenters.refill_created(str(single), created.number)
+    results = await in_thread(ctx, each, ids, request)
+    return [
+        presenters.refill_item(order, made.number if made else None, failure)
+        for order, made, failure in results
+    ]
+
+
+async def cancel(ctx: ApiContext, account: str, single: int | None, ids: list[str] | None) -> Any:
+    request = partial(ctx.ledger.request_cancel, UUID(account))
+    if ids is None:
+        assert single is not None
+        await in_thread(ctx, request, single)
+        return presenters.cancel_item(single, None)
+    results = await in_thread(ctx, each, ids, request)
+    return [presenters.cancel_item(order, failure) for order, _, failure in results]

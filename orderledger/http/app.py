@@ -1,0 +1,73 @@
+"""The app factory: one Store, one live projector and one read pool per worker process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from anyio import CapacityLimiter
+from litestar import Litestar, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+
+from orderledger.http.api_v2 import ApiContext, answer, api_v2
+from orderledger.http.reads import PostgresQuery, ReadModels, SQLiteQuery
+from orderledger.projections.live import LiveProjection
+from orderledger.storage.database import SQLiteDatabase
+from orderledger.storage.settings import Settings
+from orderledger.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
+    return answer({"error": error.detail}, error.status_code)
+
+
+def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    # Never an HTML page or a stack trace: the client gets JSON, the operator the log.
+    log.exception("unexpected error answering %s", request.url.path, exc_info=error)
+    return answer({"error": "Service temporarily unavailable, please retry"}, 503)
+
+
+def create_app(settings: Settings | None = None, projector: bool = True) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = Store.open(settings, pool_size=settings.command_threads)
+        live = LiveProjection(store.projector(), store.leadership()) if projector else None
+        if settings.postgres is not None:
+            query: PostgresQuery | SQLiteQuery = PostgresQuery(
+                settings.postgres.conninfo(), settings.read_pool_size
+            )
+            await query.open()
+        else:
+            assert isinstance(store.db, SQLiteDatabase)
+            query = SQLiteQuery(store.db)
+        app.state.store = store
+        app.state.api = ApiContext(
+            reads=ReadModels(query, store.db.dialect),
+            ledger=store.ledger,
+            commands=CapacityLimiter(settings.command_threads),
+            errors_as_200=settings.errors_as_200,
+        )
+        if live is not None:
+            live.start()
+        try:
+            yield
+        finally:
+            if live is not None:
+                live.stop()
+            if isinstance(query, PostgresQuery):
+                await query.close()
+            store.close()
+
+    return Litestar(
+        route_handlers=[api_v2],
+        lifespan=[lifespan],
+        exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
+        openapi_config=OpenAPIConfig(title="orderledger", version="0.1.0"),
+    )

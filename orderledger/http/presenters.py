@@ -1,0 +1,67 @@
+"""The wire format of every answer: field names and JSON types exactly as the protocol says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderledger.domain.money import wire
+from orderledger.projections.account_balance import AccountBalanceRow
+from orderledger.projections.catalogue import ServiceRow
+from orderledger.projections.order_status import OrderStatusRow
+
+REFILL_RECEIVED = "Your refill request has been received, please wait."
+CANCEL_RECEIVED = "Your cancellation request has been received."
+
+
+def error(text: str) -> dict[str, str]:
+    return {"error": text}
+
+
+def service(row: ServiceRow) -> dict[str, Any]:
+    return {
+        "service": row.number,
+        "name": row.name,
+        "type": row.type,
+        "category": row.category,
+        "rate": str(row.rate),
+        "min": str(row.min),
+        "max": str(row.max),
+        "dripfeed": bool(row.dripfeed),
+        "refill": bool(row.refill),
+        "cancel": bool(row.cancel),
+        "description": row.description,
+    }
+
+
+def order_status(row: OrderStatusRow) -> dict[str, str]:
+    return {
+        "charge": wire(row.charge),
+        "start_count": str(row.start_count),
+        "status": row.status,
+        "remains": str(row.remains),
+        "currency": row.currency,
+    }
+
+
+def balance(row: AccountBalanceRow) -> dict[str, str]:
+    # A postpaid account shows its fixed figure (its credit) and is invoiced later.
+    shown = row.credit if row.billing == "postpaid" else row.balance
+    return {"balance": wire(shown), "currency": row.currency}
+
+
+def refill_created(order: str, refill: int) -> dict[str, str]:
+    return {"order": order, "refill": str(refill), "message": REFILL_RECEIVED}
+
+
+def refill_item(order: int | str, refill: int | None, failure: str | None) -> dict[str, Any]:
+    if failure is not None:
+        return {"order": order, "refill": error(failure), "message": failure}
+    return {"order": order, "refill": refill, "message": REFILL_RECEIVED}
+
+
+def refill_status(refill: int | str, status: str | None, failure: str | None) -> dict[str, Any]:
+    return {"refill": refill, "status": error(failure) if failure else status}
+
+
+def cancel_item(order: int | str, failure: str | None) -> dict[str, Any]:
+    return {"order": order, "cancel": error(failure) if failure else CANCEL_RECEIVED}

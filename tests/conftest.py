@@ -1,0 +1,118 @@
+"""Fixtures: every test that touches a database runs on the real PostgreSQL and on SQLite.
+
+One fresh PostgreSQL database per test run (dropped at the end), its schema emptied before
+each test; a fresh SQLite directory per test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from orderledger.domain.account import Account, Billing
+from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
+from orderledger.http.app import create_app
+from orderledger.storage.credentials import Role
+from orderledger.storage.settings import PostgresAddress, Settings
+from orderledger.storage.store import Store
+
+ADMIN_URL = os.environ.get("ORDERLEDGER_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "catalogs"
+REAL_CATALOGUE = FIXTURES / "large-provider-services-2025-02.json"
+BACKENDS = os.environ.get("ORDERLEDGER_TEST_BACKENDS", "postgres,sqlite").split(",")
+
+
+@pytest.fixture(scope="session")
+def postgres_address() -> Iterator[PostgresAddress]:
+    admin = PostgresAddress.from_url(ADMIN_URL)
+    name = f"orderledger_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PostgresAddress(admin.host, admin.port, admin.user, admin.password, name)
+    finally:
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_postgres(address: PostgresAddress) -> None:
+    with psycopg.connect(address.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if backend == "postgres":
+        address: PostgresAddress = request.getfixturevalue("postgres_address")
+        empty_postgres(address)
+        return Settings(postgres=address, data_dir=tmp_path / "var")
+    return Settings(postgres=None, data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    opened = Store.open(settings)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def real_catalogue() -> list[CatalogueEntry]:
+    return read_catalogue(REAL_CATALOGUE)
+
+
+def open_account(
+    store: Store,
+    name: str = "network",
+    deposit: str | None = "100",
+    billing: Billing = Billing.PREPAID,
+    credit: str = "0",
+    currency: str = "USD",
+) -> tuple[Account, str]:
+    """An account with its API key, funded when prepaid."""
+    account = store.ledger.open_account(name, currency, billing, Decimal(credit))
+    key = store.credentials.issue(Role.API, str(account.id), name)
+    if deposit is not None and billing is Billing.PREPAID:
+        account = store.ledger.deposit(name, Decimal(deposit))
+    return account, key
+
+
+def entry(number: int, service_type: str = "Default", **overrides: object) -> CatalogueEntry:
+    """A catalogue entry for tests; rate 2.50 per 1000, limits 10..10000."""
+    fields: dict[str, object] = {
+        "number": number,
+        "name": f"Service {number}",
+        "type": service_type,
+        "category": "Tests",
+        "rate": Decimal("2.50"),
+        "min": 10,
+        "max": 10000,
+        "dripfeed": False,
+        "refill": False,
+        "cancel": False,
+        "description": "",
+        "refill_days": 30,
+    }
+    fields.update(overrides)
+    return CatalogueEntry(**fields)  # type: ignore[arg-type]

@@ -116,3 +116,22 @@ def entry(number: int, service_type: str = "Default", **overrides: object) -> Ca
     }
     fields.update(overrides)
     return CatalogueEntry(**fields)  # type: ignore[arg-type]
+
+
+def settle(store: Store, timeout: float = 10.0) -> None:
+    """Wait until the read models hold every event so far (the live projector or this call)."""
+    import time
+
+    from orderledger.projections.runner import ConcurrentProjection
+
+    projector = store.projector()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            projector.catch_up()
+        except ConcurrentProjection:
+            pass  # the server's live projector moved first; it is doing the work
+        if min(projector.positions().values()) >= projector.head():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the projections did not catch up")

@@ -9,3 +9,7 @@ from orderledger.domain.placing import Placing
 
 class Ledger(Administration, Placing, Fulfilment):
     """One event-sourced application; the mixins only group its commands by who gives them."""
+
+    # Names the event tables (orderledger_events) and their NOTIFY channel; set here because
+    # eventsourcing gives every subclass its own class name otherwise.
+    name = "orderledger"

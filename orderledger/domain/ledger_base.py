@@ -30,7 +30,6 @@ CONFLICT_RETRIES = 200
 
 
 class LedgerBase(Application[UUID]):
-    name = "orderledger"
     # Accounts collect an event per charge; snapshots keep a cold load short.
     snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {Account: 200}
 

@@ -1,0 +1,61 @@
+"""Run `orderledger serve` as a real subprocess for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from orderledger.storage.settings import Settings
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("ORDERLEDGER_DATABASE_URL", None)
+    if settings.postgres is not None:
+        p = settings.postgres
+        env["ORDERLEDGER_DATABASE_URL"] = f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
+    env["ORDERLEDGER_DATA_DIR"] = str(settings.data_dir)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(settings: Settings, workers: int = 2) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orderledger.cli.main", "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=environment(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/v2"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(url, data={}, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not start")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -23,7 +23,9 @@ from orderledger.storage.credentials import Role
 from orderledger.storage.settings import PostgresAddress, Settings
 from orderledger.storage.store import Store
 
-ADMIN_URL = os.environ.get("ORDERLEDGER_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "ORDERLEDGER_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "catalogs"
 REAL_CATALOGUE = FIXTURES / "large-provider-services-2025-02.json"
 BACKENDS = os.environ.get("ORDERLEDGER_TEST_BACKENDS", "postgres,sqlite").split(",")
@@ -120,6 +122,7 @@ def entry(number: int, service_type: str = "Default", **overrides: object) -> Ca
 
 def settle(store: Store, timeout: float = 10.0) -> None:
     """Wait until the read models hold every event so far (the live projector or this call)."""
+    import contextlib
     import time
 
     from orderledger.projections.runner import ConcurrentProjection
@@ -127,10 +130,9 @@ def settle(store: Store, timeout: float = 10.0) -> None:
     projector = store.projector()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        # The server's live projector may move first; then it is doing the work.
+        with contextlib.suppress(ConcurrentProjection):
             projector.catch_up()
-        except ConcurrentProjection:
-            pass  # the server's live projector moved first; it is doing the work
         if min(projector.positions().values()) >= projector.head():
             return
         time.sleep(0.01)

@@ -63,6 +63,7 @@ def run_safely(command: Callable[[], int | None]) -> int:
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; what was recorded so far is kept, run it again to resume",
-              file=sys.stderr)
+        print(
+            "interrupted; what was recorded so far is kept, run it again to resume", file=sys.stderr
+        )
         return 130

@@ -80,5 +80,5 @@ class Administration(LedgerBase):
             for notification in page:
                 event = self.mapper.to_domain_event(notification)
                 assert isinstance(event, Service.Listed)
-                yield int(event.number)  # type: ignore[attr-defined]
+                yield int(event.number)
             position = page[-1].id

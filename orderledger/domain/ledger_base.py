@@ -9,7 +9,7 @@ reloads and decides again, so a balance can never be spent twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -31,7 +31,7 @@ CONFLICT_RETRIES = 200
 
 class LedgerBase(Application[UUID]):
     # Accounts collect an event per charge; snapshots keep a cold load short.
-    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {Account: 200}
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {Account: 200}
 
     def __init__(self, sequences: NumberSequence, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -41,7 +41,7 @@ class LedgerBase(Application[UUID]):
 
     def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):

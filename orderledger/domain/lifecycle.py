@@ -6,6 +6,7 @@ that was already recorded (a bot retrying after a timeout) records nothing and s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -190,7 +191,7 @@ class Fulfilment(LedgerBase):
             ):
                 raise InvalidTransition(f"refill {number} is already {refill.status.value}")
             changed: list[Aggregate] = [refill]
-            recorders = {
+            recorders: dict[RefillStatus, Callable[..., None]] = {
                 RefillStatus.IN_PROGRESS: refill.record_start,
                 RefillStatus.COMPLETED: refill.record_completion,
                 RefillStatus.REJECTED: refill.record_rejection,

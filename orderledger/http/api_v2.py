@@ -160,7 +160,9 @@ async def refill_status(
     ]
 
 
-def each(ids: list[str], command: Callable[[int], T]) -> list[tuple[int | str, T | None, str | None]]:
+def each(
+    ids: list[str], command: Callable[[int], T]
+) -> list[tuple[int | str, T | None, str | None]]:
     """Run a command per id; a refusal of one id is that item's error, not the request's."""
     results: list[tuple[int | str, T | None, str | None]] = []
     for token in ids:

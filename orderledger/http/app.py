@@ -39,10 +39,9 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = Store.open(settings, pool_size=settings.command_threads)
         live = LiveProjection(store.projector(), store.leadership()) if projector else None
+        query: PostgresQuery | SQLiteQuery
         if settings.postgres is not None:
-            query: PostgresQuery | SQLiteQuery = PostgresQuery(
-                settings.postgres.conninfo(), settings.read_pool_size
-            )
+            query = PostgresQuery(settings.postgres.conninfo(), settings.read_pool_size)
             await query.open()
         else:
             assert isinstance(store.db, SQLiteDatabase)

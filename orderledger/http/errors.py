@@ -1,4 +1,4 @@
-"""The one table from refusals to the protocol's error texts (clients compare them byte for byte)."""
+"""The one table from refusals to the protocol's error texts, which clients compare to the byte."""
 
 from __future__ import annotations
 

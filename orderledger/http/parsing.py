@@ -57,7 +57,8 @@ class Balance(Action, tag="balance"):
 
 Request_ = Services | Add | Status | RefillOrders | RefillStatus | Cancel | Balance
 ACTIONS = frozenset(
-    cls.__struct_config__.tag for cls in (Services, Add, Status, RefillOrders, RefillStatus, Cancel, Balance)
+    cls.__struct_config__.tag
+    for cls in (Services, Add, Status, RefillOrders, RefillStatus, Cancel, Balance)
 )
 
 # A malformed id is the same refusal as an unknown one.
@@ -105,7 +106,8 @@ def parse_action(fields: Mapping[str, Any]) -> Request_:
     }
     data["key"] = str(data.get("key", ""))
     try:
-        return msgspec.convert(data, Request_, strict=False)
+        action: Request_ = msgspec.convert(data, Request_, strict=False)
+        return action
     except msgspec.ValidationError as error:
         path = str(error).rsplit("$.", 1)[-1] if "$." in str(error) else ""
         field = path.strip("`").split("[")[0].split(".")[0]

@@ -6,8 +6,8 @@ import dataclasses
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from eventsourcing.domain import DomainEventProtocol

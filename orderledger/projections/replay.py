@@ -26,9 +26,7 @@ def orders_of(ledger: Ledger, account_id: str, numbers: list[int]) -> dict[int, 
     return {n: row for n, row in rows.items() if row is not None and row.account_id == account_id}
 
 
-def refills_of(
-    ledger: Ledger, account_id: str, numbers: list[int]
-) -> dict[int, RefillStatusRow]:
+def refills_of(ledger: Ledger, account_id: str, numbers: list[int]) -> dict[int, RefillStatusRow]:
     rows = {n: replay(ledger, REFILL_STATUS, refill_id(n)) for n in numbers}
     return {n: row for n, row in rows.items() if row is not None and row.account_id == account_id}
 

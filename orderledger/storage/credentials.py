@@ -52,7 +52,7 @@ class Credentials:
                 "DELETE FROM orderledger_credentials WHERE role = %s AND subject = %s",
                 (role.value, subject),
             )
-            return cursor.rowcount
+            return int(cursor.rowcount)
 
     def find(self, token: str, role: Role) -> Credential | None:
         with self.db.transaction() as cursor:

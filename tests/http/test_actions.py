@@ -87,7 +87,8 @@ def test_read_your_writes_without_a_running_projector(store: Store) -> None:
     _, key = open_account(store)
     with TestClient(create_app(store.settings, projector=False)) as client:
         order = client.post(
-            "/api/v2", data={"key": key, "action": "add", "service": 1, "link": "l", "quantity": 100}
+            "/api/v2",
+            data={"key": key, "action": "add", "service": 1, "link": "l", "quantity": 100},
         ).json()["order"]
         single = client.post("/api/v2", data={"key": key, "action": "status", "order": order})
         assert single.json()["status"] == "Pending"
@@ -109,8 +110,16 @@ def test_refill_single_and_multi(network: Network, store: Store) -> None:
     answer = network.call(action="refill", orders=f"{other},{plain},999999")
     assert answer == [
         {"order": other, "refill": 2, "message": RECEIVED},
-        {"order": plain, "refill": {"error": "Order cannot be refilled"}, "message": "Order cannot be refilled"},
-        {"order": 999999, "refill": {"error": "Incorrect order ID"}, "message": "Incorrect order ID"},
+        {
+            "order": plain,
+            "refill": {"error": "Order cannot be refilled"},
+            "message": "Order cannot be refilled",
+        },
+        {
+            "order": 999999,
+            "refill": {"error": "Incorrect order ID"},
+            "message": "Incorrect order ID",
+        },
     ]
 
 
@@ -179,7 +188,9 @@ def test_json_multipart_get_and_charset_bodies(network: Network) -> None:
     assert query.json() == expected
     numbers = client.post(
         "/api/v2",
-        content=json.dumps({"key": network.key, "action": "add", "service": 1, "link": "n", "quantity": 100}),
+        content=json.dumps(
+            {"key": network.key, "action": "add", "service": 1, "link": "n", "quantity": 100}
+        ),
         headers={"content-type": "application/json"},
     )
     assert isinstance(numbers.json()["order"], int)

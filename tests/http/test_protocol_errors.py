@@ -121,9 +121,16 @@ def test_nothing_a_client_sends_gets_a_500_or_html(network: Network) -> None:
         {"content": b"\xff\xfe garbage", "headers": {"content-type": "application/json"}},
         {"content": b"{not json", "headers": {"content-type": "application/json"}},
         {"content": b"[1,2]", "headers": {"content-type": "application/json"}},
-        {"content": b"--x\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=x"}},
+        {
+            "content": b"--x\r\nbroken",
+            "headers": {"content-type": "multipart/form-data; boundary=x"},
+        },
         {"content": b"key=" + network.key.encode() + b"&action=status&order=1e9999"},
-        {"content": b"key=" + network.key.encode() + b"&action=add&service=99999999999999999999999"},
+        {
+            "content": b"key="
+            + network.key.encode()
+            + b"&action=add&service=99999999999999999999999"
+        },
     ]
     for body in bodies:
         response = network.client.post("/api/v2", **body)  # type: ignore[arg-type]

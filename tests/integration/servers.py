@@ -35,8 +35,16 @@ def free_port() -> int:
 def running_server(settings: Settings, workers: int = 2) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "orderledger.cli.main", "serve", "--port", str(port),
-         "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "orderledger.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=environment(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,4 +1,4 @@
-"""The real 5,586-service catalogue: import, re-import, change, disable, and its `services` answer."""
+"""The real 5,586-service catalogue: import, re-import, change, disable, its `services` answer."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
         monkeypatch.delenv("ORDERLEDGER_DATABASE_URL", raising=False)
     else:
         p = settings.postgres
-        monkeypatch.setenv("ORDERLEDGER_DATABASE_URL", f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}")
+        monkeypatch.setenv(
+            "ORDERLEDGER_DATABASE_URL", f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
+        )
     monkeypatch.setenv("ORDERLEDGER_DATA_DIR", str(settings.data_dir))
 
 

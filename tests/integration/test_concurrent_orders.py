@@ -38,7 +38,9 @@ def place_many(settings: Settings, account_id: str, attempts: int, offset: int) 
 
 
 @pytest.mark.slow
-def test_processes_placing_at_once_spend_exactly_the_balance(settings: Settings, store: Store) -> None:
+def test_processes_placing_at_once_spend_exactly_the_balance(
+    settings: Settings, store: Store
+) -> None:
     store.ledger.sync_services([entry(1)])
     account, _ = open_account(store, deposit=str(Decimal("0.25") * AFFORDABLE))
     context = multiprocessing.get_context("spawn")
@@ -74,4 +76,6 @@ def test_a_two_worker_server_never_overspends(settings: Settings, store: Store) 
         ).json()
         assert all(s["status"] == "Pending" for s in statuses.values())
         settle(store)
-        assert httpx.post(url, data={"key": key, "action": "balance"}).json()["balance"] == "0.00000"
+        assert (
+            httpx.post(url, data={"key": key, "action": "balance"}).json()["balance"] == "0.00000"
+        )

@@ -47,8 +47,12 @@ def ledger() -> Ledger:
     return ledger
 
 
-def place(ledger: Ledger, service: int = 1, link: str = "https://x", quantity: str = "1000") -> Order:
-    return ledger.place_order(ledger.account("net").id, service, {"link": link, "quantity": quantity})
+def place(
+    ledger: Ledger, service: int = 1, link: str = "https://x", quantity: str = "1000"
+) -> Order:
+    return ledger.place_order(
+        ledger.account("net").id, service, {"link": link, "quantity": quantity}
+    )
 
 
 def new_events(ledger: Ledger, order: Order) -> list[str]:

@@ -23,14 +23,20 @@ VALID: dict[str, tuple[dict[str, object], int]] = {
     "Default": ({"link": "https://x", "quantity": "100"}, 100),
     "Package": ({"link": "https://x"}, 1),
     "SEO": ({"link": "https://x", "quantity": "50", "keywords": "a\nb"}, 50),
-    "Custom Comments": ({"link": "https://x", "comments": "nice\r\ngood\n\n" + "\n".join("c" * 8)}, 10),
+    "Custom Comments": (
+        {"link": "https://x", "comments": "nice\r\ngood\n\n" + "\n".join("c" * 8)},
+        10,
+    ),
     "Custom Comments Package": ({"link": "https://x", "comments": "one\ntwo"}, 1),
     "Mentions": ({"link": "https://x", "quantity": "20", "usernames": "a,b\nc"}, 20),
     "Mentions with Hashtags": (
         {"link": "https://x", "quantity": "20", "usernames": "a", "hashtags": "#x,#y"},
         20,
     ),
-    "Mentions Custom List": ({"link": "https://x", "usernames": ",".join(f"u{i}" for i in range(12))}, 12),
+    "Mentions Custom List": (
+        {"link": "https://x", "usernames": ",".join(f"u{i}" for i in range(12))},
+        12,
+    ),
     "Mentions Hashtag": ({"link": "https://x", "quantity": "30", "hashtag": "#tag"}, 30),
     "Mentions User Followers": ({"link": "https://x", "quantity": "30", "username": "bob"}, 30),
     "Mentions Media Likers": ({"link": "https://x", "quantity": "30", "media": "https://m"}, 30),
@@ -130,18 +136,24 @@ def test_drip_feed_charges_quantity_times_runs_and_keeps_quantity_in_limits() ->
     assert request.charged_quantity == 1500  # above max 1000 in total, which is allowed
     assert charge_for(Decimal("2.50"), request.charged_quantity, flat=False) == Decimal("3.75000")
     with pytest.raises(QuantityAboveMaximum):
-        read_order("Default", LIMITS, True, {"link": "l", "quantity": "1001", "runs": "2", "interval": "5"})
+        read_order(
+            "Default", LIMITS, True, {"link": "l", "quantity": "1001", "runs": "2", "interval": "5"}
+        )
 
 
 def test_drip_feed_needs_both_runs_and_interval_and_a_drip_feed_service() -> None:
     with pytest.raises(IncorrectRequest):
         read_order("Default", LIMITS, True, {"link": "l", "quantity": "100", "runs": "3"})
     with pytest.raises(IncorrectRequest):
-        read_order("Default", LIMITS, False, {"link": "l", "quantity": "100", "runs": "3", "interval": "5"})
+        read_order(
+            "Default", LIMITS, False, {"link": "l", "quantity": "100", "runs": "3", "interval": "5"}
+        )
 
 
 def test_empty_runs_and_interval_are_no_drip_feed() -> None:
-    request = read_order("Default", LIMITS, False, {"link": "l", "quantity": "100", "runs": "", "interval": ""})
+    request = read_order(
+        "Default", LIMITS, False, {"link": "l", "quantity": "100", "runs": "", "interval": ""}
+    )
     assert request.runs is None and request.charged_quantity == 100
 
 
@@ -151,18 +163,37 @@ def test_web_traffic_needs_a_keyword_or_referrer_by_traffic_type() -> None:
         read_order("Web Traffic", LIMITS, True, {**base, "type_of_traffic": "1"})
     with pytest.raises(IncorrectRequest):
         read_order("Web Traffic", LIMITS, True, {**base, "type_of_traffic": "2"})
-    ok = read_order("Web Traffic", LIMITS, True, {**base, "type_of_traffic": "2", "referring_url": "https://r"})
+    ok = read_order(
+        "Web Traffic", LIMITS, True, {**base, "type_of_traffic": "2", "referring_url": "https://r"}
+    )
     assert ok.details["referring_url"] == "https://r"
-    assert read_order("Web Traffic", LIMITS, True, {**base, "type_of_traffic": "3"}).charged_quantity == 100
+    assert (
+        read_order("Web Traffic", LIMITS, True, {**base, "type_of_traffic": "3"}).charged_quantity
+        == 100
+    )
     with pytest.raises(IncorrectRequest):
         read_order("Web Traffic", LIMITS, True, {**base, "device": "6", "type_of_traffic": "3"})
 
 
 def test_subscriptions_are_charged_per_post_and_check_their_bounds() -> None:
-    fields = {"username": "bob", "min": "10", "max": "100", "delay": "30", "posts": "5", "expiry": "31/12/2026"}
+    fields = {
+        "username": "bob",
+        "min": "10",
+        "max": "100",
+        "delay": "30",
+        "posts": "5",
+        "expiry": "31/12/2026",
+    }
     request = read_order("Subscriptions", LIMITS, False, fields)
     assert request.charging is Charging.PER_POST and request.charged_quantity == 0
-    assert request.details == {"username": "bob", "min": 10, "max": 100, "delay": 30, "posts": 5, "expiry": "2026-12-31"}
+    assert request.details == {
+        "username": "bob",
+        "min": 10,
+        "max": 100,
+        "delay": 30,
+        "posts": 5,
+        "expiry": "2026-12-31",
+    }
     with pytest.raises(IncorrectRequest):
         read_order("Subscriptions", LIMITS, False, {**fields, "expiry": "2026-12-31"})
     with pytest.raises(InvalidQuantity):

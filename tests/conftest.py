@@ -120,8 +120,9 @@ def entry(number: int, service_type: str = "Default", **overrides: object) -> Ca
     return CatalogueEntry(**fields)  # type: ignore[arg-type]
 
 
-def settle(store: Store, timeout: float = 10.0) -> None:
-    """Wait until the read models hold every event so far (the live projector or this call)."""
+def settle(store: Store, timeout: float = 10.0, project: bool = True) -> None:
+    """Wait until the read models hold every event so far: projected by a live projector,
+    or (unless `project` is False) by this call."""
     import contextlib
     import time
 
@@ -131,9 +132,21 @@ def settle(store: Store, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         # The server's live projector may move first; then it is doing the work.
-        with contextlib.suppress(ConcurrentProjection):
-            projector.catch_up()
+        if project:
+            with contextlib.suppress(ConcurrentProjection):
+                projector.catch_up()
         if min(projector.positions().values()) >= projector.head():
             return
         time.sleep(0.01)
     raise AssertionError("the projections did not catch up")
+
+
+def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    if settings.postgres is None:
+        monkeypatch.delenv("ORDERLEDGER_DATABASE_URL", raising=False)
+    else:
+        p = settings.postgres
+        monkeypatch.setenv(
+            "ORDERLEDGER_DATABASE_URL", f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
+        )
+    monkeypatch.setenv("ORDERLEDGER_DATA_DIR", str(settings.data_dir))

@@ -60,7 +60,7 @@ def run_safely(command: Callable[[], int | None]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except LedgerError as error:
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

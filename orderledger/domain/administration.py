@@ -21,12 +21,12 @@ class Administration(LedgerBase):
         self, name: str, currency: str, billing: Billing, credit: Decimal = ZERO
     ) -> Account:
         if self.load(Account, account_id(name)) is not None:
-            raise AccountExists(name)
+            raise AccountExists(f"account {name!r} already exists")
         account = Account(name=name, currency=currency, billing=billing.value, credit=money(credit))
         try:
             self.save(account)
         except IntegrityError as error:
-            raise AccountExists(name) from error
+            raise AccountExists(f"account {name!r} already exists") from error
         return account
 
     def deposit(self, name: str, amount: Decimal) -> Account:

@@ -52,7 +52,7 @@ class LedgerBase(Application[UUID]):
         key = name_or_id if isinstance(name_or_id, UUID) else account_id(name_or_id)
         account = self.load(Account, key)
         if account is None:
-            raise UnknownAccount(f"no account {name_or_id}")
+            raise UnknownAccount(f"no account {name_or_id!r}")
         return account
 
     def service(self, number: int) -> Service | None:

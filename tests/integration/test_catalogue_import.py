@@ -13,18 +13,7 @@ from orderledger.cli.main import main
 from orderledger.domain.catalogue import CatalogueEntry, CatalogueError, read_catalogue
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
-from tests.conftest import REAL_CATALOGUE, open_account, settle
-
-
-def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    if settings.postgres is None:
-        monkeypatch.delenv("ORDERLEDGER_DATABASE_URL", raising=False)
-    else:
-        p = settings.postgres
-        monkeypatch.setenv(
-            "ORDERLEDGER_DATABASE_URL", f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
-        )
-    monkeypatch.setenv("ORDERLEDGER_DATA_DIR", str(settings.data_dir))
+from tests.conftest import REAL_CATALOGUE, open_account, settle, use_settings
 
 
 def event_count(store: Store) -> int:

@@ -64,9 +64,7 @@ def test_postpaid_accounts_show_their_figure(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     use_settings(monkeypatch, settings)
-    status, out, _ = run(
-        capsys, "accounts", "create", "panel", "--postpaid", "--balance", "10000"
-    )
+    status, out, _ = run(capsys, "accounts", "create", "panel", "--postpaid", "--balance", "10000")
     assert status == 0 and "billing   postpaid" in out and "shown     10000.00000" in out
 
 

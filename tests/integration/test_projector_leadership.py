@@ -35,7 +35,9 @@ def test_two_live_projectors_keep_the_read_models_exact(settings: Settings, stor
             other.ledger.place_order(account.id, 1, {"link": f"l{i}", "quantity": "100"})
         settle(store, project=False)  # only the remaining live projector may do it
         with store.db.transaction() as cursor:
-            cursor.execute("SELECT count(*), min(number), max(number) FROM orderledger_order_status")
+            cursor.execute(
+                "SELECT count(*), min(number), max(number) FROM orderledger_order_status"
+            )
             assert cursor.fetchone() == (40, 1, 40)
             cursor.execute("SELECT charges FROM orderledger_account_balance")
             assert cursor.fetchone() == ("10.00000",)

@@ -40,8 +40,9 @@ def ledger_env(settings: Settings, pool_size: int) -> dict[str, str]:
         "POSTGRES_PORT": str(p.port),
         "POSTGRES_USER": p.user,
         "POSTGRES_PASSWORD": p.password,
-        "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        # Connections open as threads need them: a few idle ones, up to one per command thread.
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": str(max(pool_size - 2, 1)),
         "POSTGRES_LOCK_TIMEOUT": "10",
         **CACHE_ENV,
     }

@@ -32,26 +32,25 @@ def utc_now() -> datetime:
 
 
 class Claims(LedgerBase):
-    def _claimable_order(self, number: int, operator: str, now: datetime) -> Order:
+    def _unfinished(self, number: int) -> Order:
         order = self.order(number)
         if order is None:
             raise UnknownOrder(str(number))
         if order.status.is_finished:
             raise InvalidTransition(f"order {number} is already {order.status.value}")
-        if order.claim_held(now) and order.claimed_by != operator:
-            raise ClaimTaken(f"order {number} is claimed by {order.claimed_by}")
         return order
 
     def claim_order(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Order:
-        """Hand the order (or its next drip-feed run) to the operator for `lease`.
-
-        Claiming an order the operator already holds renews the lease."""
+        """Hand the order (or its next drip-feed run) to the operator for `lease`; refused
+        while anyone holds it (the holder renews with `renew_claim`)."""
         moment = now or utc_now()
 
         def decide() -> Order:
-            order = self._claimable_order(number, operator, moment)
+            order = self._unfinished(number)
+            if order.claim_held(moment):
+                raise ClaimTaken(f"order {number} is claimed by {order.claimed_by}")
             run = order.run
             if order.is_drip_feed and order.runs is not None and order.run_delivered:
                 due = order.next_run_due()
@@ -70,11 +69,12 @@ class Claims(LedgerBase):
     def renew_claim(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Order:
-        """Extend the operator's own claim; never hands out a new drip-feed run."""
+        """Extend the operator's own claim (even one that ran out, if nobody took it since);
+        never hands out a new drip-feed run."""
         moment = now or utc_now()
 
         def decide() -> Order:
-            order = self._claimable_order(number, operator, moment)
+            order = self._unfinished(number)
             if order.claimed_by != operator:
                 raise InvalidTransition(f"order {number} is not claimed by {operator}")
             order.record_claim(

@@ -12,9 +12,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from orderledger.domain.active_link import ActiveLink
+from orderledger.domain.claims import Claims
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
 from orderledger.domain.ids import active_link_id, refill_id
-from orderledger.domain.claims import Claims
 from orderledger.domain.money import ZERO, share_of
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus

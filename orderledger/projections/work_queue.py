@@ -18,6 +18,21 @@ from orderledger.projections.base import Projection
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ORDER, REFILL = "order", "refill"
 
+# Event classes made by the @event decorator are invisible to mypy: named once here.
+ORDER_PLACED: type[Any] = Order.Placed  # type: ignore[attr-defined]
+ORDER_CLAIMED: type[Any] = Order.Claimed  # type: ignore[attr-defined]
+ORDER_CLAIM_RELEASED: type[Any] = Order.ClaimReleased  # type: ignore[attr-defined]
+ORDER_STARTED: type[Any] = Order.Started  # type: ignore[attr-defined]
+ORDER_DELIVERY_REPORTED: type[Any] = Order.DeliveryReported  # type: ignore[attr-defined]
+ORDER_POST_DELIVERED: type[Any] = Order.PostDelivered  # type: ignore[attr-defined]
+ORDER_CANCEL_REQUESTED: type[Any] = Order.CancelRequested  # type: ignore[attr-defined]
+REFILL_REQUESTED: type[Any] = Refill.Requested  # type: ignore[attr-defined]
+REFILL_CLAIMED: type[Any] = Refill.Claimed  # type: ignore[attr-defined]
+REFILL_STARTED: type[Any] = Refill.Started  # type: ignore[attr-defined]
+REFILL_COMPLETED: type[Any] = Refill.Completed  # type: ignore[attr-defined]
+REFILL_REJECTED: type[Any] = Refill.Rejected  # type: ignore[attr-defined]
+REFILL_FAILED: type[Any] = Refill.Failed  # type: ignore[attr-defined]
+
 
 def micros(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
@@ -64,7 +79,7 @@ def placed(event: Any) -> WorkRow:
         status=OrderStatus.PENDING.value,
         claimed_by="",
         claim_expires_at=0,
-        due_at=micros(event.timestamp),
+        due_at=0,  # due at once; only later drip-feed runs wait
         cancel_requested=False,
         ends_at=micros(end) if (end := subscription_end(event.details)) else 0,
         quantity=event.quantity,
@@ -80,7 +95,7 @@ def evolve_order(row: WorkRow, event: Any) -> WorkRow | None:
     match event:
         case Order.Finished():
             return None  # nothing left to do; a refill of it is its own row
-        case Order.Claimed():
+        case ORDER_CLAIMED():
             status = OrderStatus.PROCESSING.value if row.status == "Pending" else row.status
             claimed = replace(
                 row,
@@ -91,35 +106,35 @@ def evolve_order(row: WorkRow, event: Any) -> WorkRow | None:
             if event.run > row.run and event.claimed_at is not None:
                 claimed = replace(claimed, run=event.run, run_handed_at=micros(event.claimed_at))
             return claimed
-        case Order.ClaimReleased():
+        case ORDER_CLAIM_RELEASED():
             status = OrderStatus.PENDING.value if row.status == "Processing" else row.status
             return released(replace(row, status=status))
-        case Order.Started() | Order.PostDelivered():
+        case ORDER_STARTED() | ORDER_POST_DELIVERED():
             return replace(row, status=OrderStatus.IN_PROGRESS.value)
-        case Order.DeliveryReported():
+        case ORDER_DELIVERY_REPORTED():
             return with_due(
                 replace(row, status=OrderStatus.IN_PROGRESS.value, delivered=event.delivered)
             )
-        case Order.CancelRequested():
+        case ORDER_CANCEL_REQUESTED():
             return replace(row, cancel_requested=True)
     return row
 
 
 def evolve_refill(row: WorkRow, event: Any) -> WorkRow | None:
     match event:
-        case Refill.Claimed():
+        case REFILL_CLAIMED():
             return replace(
                 row, claimed_by=event.operator, claim_expires_at=micros(event.expires_at)
             )
-        case Refill.Started():
+        case REFILL_STARTED():
             return replace(row, status=RefillStatus.IN_PROGRESS.value)
     return None  # completed, rejected or failed
 
 
 def evolve(row: WorkRow | None, event: Any) -> WorkRow | None:
-    if isinstance(event, Order.Placed):
+    if isinstance(event, ORDER_PLACED):
         return placed(event)
-    if isinstance(event, Refill.Requested):
+    if isinstance(event, REFILL_REQUESTED):
         return WorkRow(
             id=str(event.originator_id),
             kind=REFILL,
@@ -128,7 +143,7 @@ def evolve(row: WorkRow | None, event: Any) -> WorkRow | None:
             status=RefillStatus.PENDING.value,
             claimed_by="",
             claim_expires_at=0,
-            due_at=micros(event.timestamp),
+            due_at=0,  # due at once; only later drip-feed runs wait
             cancel_requested=False,
             ends_at=0,
             quantity=0,
@@ -148,20 +163,20 @@ WORK_QUEUE = Projection(
     table="orderledger_work_queue",
     row_type=WorkRow,
     events=(
-        Order.Placed,
-        Order.Claimed,
-        Order.ClaimReleased,
-        Order.Started,
-        Order.DeliveryReported,
-        Order.PostDelivered,
-        Order.CancelRequested,
+        ORDER_PLACED,
+        ORDER_CLAIMED,
+        ORDER_CLAIM_RELEASED,
+        ORDER_STARTED,
+        ORDER_DELIVERY_REPORTED,
+        ORDER_POST_DELIVERED,
+        ORDER_CANCEL_REQUESTED,
         Order.Finished,
-        Refill.Requested,
-        Refill.Claimed,
-        Refill.Started,
-        Refill.Completed,
-        Refill.Rejected,
-        Refill.Failed,
+        REFILL_REQUESTED,
+        REFILL_CLAIMED,
+        REFILL_STARTED,
+        REFILL_COMPLETED,
+        REFILL_REJECTED,
+        REFILL_FAILED,
     ),
     evolve=evolve,
     indexed=("number", "due_at"),

@@ -75,8 +75,10 @@ class Claims(LedgerBase):
 
         def decide() -> Order:
             order = self._unfinished(number)
+            if order.claimed_by is None:
+                raise InvalidTransition(f"order {number} is not claimed: claim it first")
             if order.claimed_by != operator:
-                raise InvalidTransition(f"order {number} is not claimed by {operator}")
+                raise ClaimTaken(f"order {number} is claimed by {order.claimed_by}")
             order.record_claim(
                 operator=operator, expires_at=moment + lease, run=order.run, claimed_at=moment
             )

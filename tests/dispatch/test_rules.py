@@ -11,11 +11,8 @@ from orderledger.dispatch.work import Dispatcher
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
-from tests.dispatch_support import Clock, Network, bot, caught_up
-from tests.test_dispatch_lifecycle import DEFAULT, DRIP, SUBSCRIPTION, World
-
-# the `world` fixture is shared with the lifecycle tests
-from tests.test_dispatch_lifecycle import world  # noqa: F401
+from tests.dispatch.conftest import DEFAULT, DRIP, SUBSCRIPTION, World
+from tests.dispatch.support import Clock, Network, bot, caught_up
 
 
 def event_count(store: Store, number: int) -> int:
@@ -29,8 +26,9 @@ def test_two_bots_claiming_at_once_never_get_the_same_order(settings: Settings) 
     setup.ledger.sync_services([entry(DEFAULT)])
     account, _ = open_account(setup, deposit="1000")
     placed = {
-        setup.ledger.place_order(account.id, DEFAULT, {"link": f"https://x/{n}", "quantity": 100})
-        .number
+        setup.ledger.place_order(
+            account.id, DEFAULT, {"link": f"https://x/{n}", "quantity": 100}
+        ).number
         for n in range(24)
     }
     caught_up(setup)
@@ -45,7 +43,7 @@ def test_two_bots_claiming_at_once_never_get_the_same_order(settings: Settings) 
         while claimed := dispatcher.claim_orders(name, limit=2):
             got[name] += [order.number for order in claimed]
 
-    threads = [threading.Thread(target=work, args=(n, s)) for n, s in zip(got, stores)]
+    threads = [threading.Thread(target=work, args=(n, s)) for n, s in zip(got, stores, strict=True)]
     try:
         for thread in threads:
             thread.start()
@@ -254,4 +252,3 @@ def test_the_openapi_schema_describes_the_dispatch_api(
         schema["paths"]
     )
     assert "delivered" in schema["components"]["schemas"]["DeliveryReport"]["properties"]
-

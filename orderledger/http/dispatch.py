@@ -110,7 +110,9 @@ class OrderDispatch(Controller):
     }
 
     @post("/claim", status_code=200)
-    async def claim(self, request: Raw, operator: NamedDependency[str], data: JSONBody[ClaimRequest]) -> ClaimedOrders:
+    async def claim(
+        self, request: Raw, operator: NamedDependency[str], data: JSONBody[ClaimRequest]
+    ) -> ClaimedOrders:
         """The oldest Pending (or returned) orders, each to this bot alone for the lease."""
         lease = timedelta(seconds=data.lease_seconds)
         orders = await run(
@@ -131,7 +133,9 @@ class OrderDispatch(Controller):
         return ClaimedOrders(orders=[work_order(order) for order in orders])
 
     @get("/{number:int}")
-    async def show(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> WorkOrder:
+    async def show(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> WorkOrder:
         order = await run(request, request.app.state.store.ledger.order, number)
         if order is None:
             raise errors.UnknownOrder(str(number))
@@ -139,7 +143,11 @@ class OrderDispatch(Controller):
 
     @post("/{number:int}/renew", status_code=200)
     async def renew(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[RenewRequest]
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[RenewRequest],
     ) -> WorkOrder:
         """Extend this bot's claim; a bot that needs longer than its lease calls this."""
         ledger = request.app.state.store.ledger
@@ -149,19 +157,31 @@ class OrderDispatch(Controller):
         )
 
     @post("/{number:int}/release", status_code=200)
-    async def release(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> WorkOrder:
+    async def release(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> WorkOrder:
         """Give the order back to the queue before the lease runs out."""
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.release_claim, number, operator)
 
     @post("/{number:int}/start", status_code=200)
-    async def start(self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[StartReport]) -> WorkOrder:
+    async def start(
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[StartReport],
+    ) -> WorkOrder:
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.start_order, number, data.start_count)
 
     @post("/{number:int}/deliver", status_code=200)
     async def deliver(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[DeliveryReport]
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[DeliveryReport],
     ) -> WorkOrder:
         """Cumulative progress: never backwards, never beyond `deliver_up_to`."""
         ledger = request.app.state.store.ledger
@@ -169,7 +189,11 @@ class OrderDispatch(Controller):
 
     @post("/{number:int}/posts", status_code=200)
     async def report_post(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[PostReport]
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[PostReport],
     ) -> WorkOrder:
         """A subscription's post, delivered `quantity` (between the order's min and max)."""
         ledger = request.app.state.store.ledger
@@ -178,33 +202,47 @@ class OrderDispatch(Controller):
         )
 
     @post("/{number:int}/complete", status_code=200)
-    async def complete(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> WorkOrder:
+    async def complete(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> WorkOrder:
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.complete_order, number)
 
     @post("/{number:int}/partial", status_code=200)
     async def partial(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[PartialReport]
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[PartialReport],
     ) -> WorkOrder:
         """Stop as Partial; the undelivered share of the charge goes back to the account."""
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.stop_partial, number, data.remains)
 
     @post("/{number:int}/cancel", status_code=200)
-    async def cancel(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> WorkOrder:
+    async def cancel(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> WorkOrder:
         """Cancel an order nothing was delivered of: the whole charge goes back."""
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.cancel_order, number)
 
     @post("/{number:int}/fail", status_code=200)
     async def fail(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[FailureReport]
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[FailureReport],
     ) -> WorkOrder:
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.fail_order, number, data.reason)
 
     @post("/{number:int}/refund", status_code=200)
-    async def refund(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> WorkOrder:
+    async def refund(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> WorkOrder:
         """Refund a Completed or Partial order in full."""
         ledger = request.app.state.store.ledger
         return await order_command(request, ledger.refund_order, number)
@@ -220,7 +258,9 @@ class RefillDispatch(Controller):
     }
 
     @post("/claim", status_code=200)
-    async def claim(self, request: Raw, operator: NamedDependency[str], data: JSONBody[ClaimRequest]) -> ClaimedRefills:
+    async def claim(
+        self, request: Raw, operator: NamedDependency[str], data: JSONBody[ClaimRequest]
+    ) -> ClaimedRefills:
         """The oldest open refills, each to this bot alone for the lease, with their order."""
         lease = timedelta(seconds=data.lease_seconds)
         store, now = request.app.state.store, clock(request)
@@ -238,18 +278,26 @@ class RefillDispatch(Controller):
         return await run(request, claim_with_orders)
 
     @post("/{number:int}/start", status_code=200)
-    async def start(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> RefillView:
+    async def start(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> RefillView:
         ledger = request.app.state.store.ledger
         return refill_view(await run(request, ledger.start_refill, number))
 
     @post("/{number:int}/complete", status_code=200)
-    async def complete(self, request: Raw, operator: NamedDependency[str], number: FromPath[int]) -> RefillView:
+    async def complete(
+        self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
+    ) -> RefillView:
         ledger = request.app.state.store.ledger
         return refill_view(await run(request, ledger.complete_refill, number))
 
     @post("/{number:int}/reject", status_code=200)
     async def reject(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[RefillReason | None] = None
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[RefillReason | None] = None,
     ) -> RefillView:
         ledger = request.app.state.store.ledger
         reason = data.reason if data is not None else ""
@@ -257,7 +305,11 @@ class RefillDispatch(Controller):
 
     @post("/{number:int}/fail", status_code=200)
     async def fail(
-        self, request: Raw, operator: NamedDependency[str], number: FromPath[int], data: JSONBody[RefillReason | None] = None
+        self,
+        request: Raw,
+        operator: NamedDependency[str],
+        number: FromPath[int],
+        data: JSONBody[RefillReason | None] = None,
     ) -> RefillView:
         ledger = request.app.state.store.ledger
         reason = data.reason if data is not None else ""

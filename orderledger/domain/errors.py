@@ -69,3 +69,11 @@ class AccountExists(LedgerError):
 
 class InvalidTransition(LedgerError):
     """A fulfilment report that does not fit the order's or refill's current state."""
+
+
+class ClaimTaken(InvalidTransition):
+    """Another bot holds an unexpired claim on this order or refill."""
+
+
+class NotDue(InvalidTransition):
+    """Nothing may be handed out yet: the next drip-feed run is not due."""

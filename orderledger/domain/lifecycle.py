@@ -7,22 +7,22 @@ that was already recorded (a bot retrying after a timeout) records nothing and s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 
 from orderledger.domain.active_link import ActiveLink
+from orderledger.domain.claims import Claims
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
 from orderledger.domain.ids import active_link_id, refill_id
-from orderledger.domain.ledger_base import LedgerBase
 from orderledger.domain.money import ZERO, share_of
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
+from orderledger.domain.subscriptions import Subscriptions
 
 
-class Fulfilment(LedgerBase):
+class Fulfilment(Claims, Subscriptions):
     def _unfinished_order(self, number: int) -> Order:
         order = self.order(number)
         if order is None:
@@ -50,15 +50,6 @@ class Fulfilment(LedgerBase):
                 changed.append(guard)
         self.save(*changed)
         return order
-
-    def claim_order(self, number: int, operator: str, expires_at: datetime) -> Order:
-        def decide() -> Order:
-            order = self._unfinished_order(number)
-            order.record_claim(operator=operator, expires_at=expires_at)
-            self.save(order)
-            return order
-
-        return self.retrying(decide)
 
     def start_order(self, number: int, start_count: int) -> Order:
         if start_count < 0:
@@ -96,6 +87,11 @@ class Fulfilment(LedgerBase):
             if delivered > order.charged_quantity:
                 raise InvalidTransition(
                     f"delivered {delivered} is more than the {order.charged_quantity} ordered"
+                )
+            if delivered > order.deliverable:
+                raise InvalidTransition(
+                    f"delivered {delivered} is more than the {order.deliverable} of the "
+                    f"{order.run} run(s) handed out so far"
                 )
             order.record_delivery(delivered=delivered)
             self.save(order)

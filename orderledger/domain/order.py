@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -31,6 +31,14 @@ class OrderStatus(str, Enum):
 
 UNFINISHED = frozenset({OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus.IN_PROGRESS})
 REFILLABLE = frozenset({OrderStatus.COMPLETED, OrderStatus.PARTIAL})
+
+
+def subscription_end(details: dict[str, Any]) -> datetime | None:
+    """A subscription's `expiry` date ends at the close of that day (UTC)."""
+    expiry = details.get("expiry")
+    if not expiry:
+        return None
+    return datetime.combine(date.fromisoformat(expiry) + timedelta(days=1), time(), UTC)
 
 
 class Order(Aggregate):
@@ -75,7 +83,9 @@ class Order(Aggregate):
         self.claim_expires_at: datetime | None = None
         self.finished_at: datetime | None = None
         self.open_refill: int | None = None
-        self.posts: list[str] = []
+        self.posts: dict[str, int] = {}  # subscriptions: quantity delivered per post
+        self.run = 0  # drip-feed: how many runs have been handed out
+        self.run_handed_at: datetime | None = None
 
     @property
     def remains(self) -> int:
@@ -86,12 +96,64 @@ class Order(Aggregate):
         """What the order costs the account now: the charge less every refund."""
         return self.charge - self.refunded
 
+    @property
+    def is_drip_feed(self) -> bool:
+        return self.runs is not None
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.service_type == "Subscriptions"
+
+    def claim_held(self, now: datetime) -> bool:
+        """Someone holds a claim that has not expired: nobody else may take the order."""
+        return (
+            self.claimed_by is not None
+            and self.claim_expires_at is not None
+            and now < self.claim_expires_at
+        )
+
+    @property
+    def deliverable(self) -> int:
+        """The most a bot may report delivered now: a drip-feed only up to its handed-out runs."""
+        if self.is_drip_feed:
+            return min(self.run * self.quantity, self.charged_quantity)
+        return self.charged_quantity
+
+    @property
+    def run_delivered(self) -> bool:
+        return self.delivered >= self.run * self.quantity
+
+    def next_run_due(self) -> datetime | None:
+        """When the next drip-feed run may be handed out (None: no run is waiting)."""
+        if not self.is_drip_feed or self.runs is None or self.run >= self.runs:
+            return None
+        if self.run == 0 or self.run_handed_at is None:
+            return self.created_on
+        return self.run_handed_at + timedelta(minutes=self.interval or 0)
+
+    def subscription_ends_at(self) -> datetime | None:
+        return subscription_end(self.details)
+
+    @property
+    def posts_left(self) -> int | None:
+        limit = self.details.get("posts")
+        return None if limit is None else max(int(limit) - len(self.posts), 0)
+
     @event("Claimed")
-    def record_claim(self, operator: str, expires_at: datetime) -> None:
+    def record_claim(
+        self,
+        operator: str,
+        expires_at: datetime,
+        run: int = 0,
+        claimed_at: datetime | None = None,
+    ) -> None:
         if self.status is OrderStatus.PENDING:
             self.status = OrderStatus.PROCESSING
         self.claimed_by = operator
         self.claim_expires_at = expires_at
+        if run > self.run:  # this claim handed out the next drip-feed run
+            self.run = run
+            self.run_handed_at = claimed_at
 
     @event("ClaimReleased")
     def record_claim_released(self) -> None:
@@ -109,11 +171,15 @@ class Order(Aggregate):
     def record_delivery(self, delivered: int) -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.delivered = delivered
+        if self.is_drip_feed and self.runs is not None and 0 < self.run < self.runs:
+            if self.run_delivered:  # this run is done; the next is handed out when due
+                self.claimed_by = None
+                self.claim_expires_at = None
 
     @event("PostDelivered")
     def record_post(self, post: str, quantity: int, charge: Decimal) -> None:
         self.status = OrderStatus.IN_PROGRESS
-        self.posts.append(post)
+        self.posts[post] = quantity
         self.delivered += quantity
         self.charged_quantity += quantity
         self.charge += charge

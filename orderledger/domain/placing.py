@@ -63,7 +63,9 @@ class Placing(LedgerBase):
                 interval=request.interval,
                 charged_quantity=request.charged_quantity,
                 charge=charge,
-                details=request.details,
+                details=request.details
+                if request.charging is not Charging.PER_POST
+                else {**request.details, "rate": str(service.rate)},  # posts charge at it
             )
             changed: list[Aggregate] = [order]
             if charge:

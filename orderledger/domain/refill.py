@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from uuid import UUID
 
@@ -34,6 +35,20 @@ class Refill(Aggregate):
         self.account_id = account_id
         self.status = RefillStatus.PENDING
         self.reason = ""
+        self.claimed_by: str | None = None
+        self.claim_expires_at: datetime | None = None
+
+    def claim_held(self, now: datetime) -> bool:
+        return (
+            self.claimed_by is not None
+            and self.claim_expires_at is not None
+            and now < self.claim_expires_at
+        )
+
+    @event("Claimed")
+    def record_claim(self, operator: str, expires_at: datetime) -> None:
+        self.claimed_by = operator
+        self.claim_expires_at = expires_at
 
     @event("Started")
     def record_start(self) -> None:

@@ -34,9 +34,7 @@ class Query(Protocol):
 
 class PostgresQuery:
     def __init__(self, conninfo: str, size: int) -> None:
-        self.pool = AsyncConnectionPool(
-            conninfo, min_size=min(2, size), max_size=size, open=False
-        )
+        self.pool = AsyncConnectionPool(conninfo, min_size=min(2, size), max_size=size, open=False)
 
     async def open(self) -> None:
         await self.pool.open(wait=True)

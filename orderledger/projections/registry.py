@@ -9,11 +9,13 @@ from orderledger.projections.base import Projection
 from orderledger.projections.catalogue import CATALOGUE
 from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.refill_status import REFILL_STATUS
+from orderledger.projections.work_queue import WORK_QUEUE
 
 PROJECTIONS: tuple[Projection[Any], ...] = (
     ORDER_STATUS,
     REFILL_STATUS,
     ACCOUNT_BALANCE,
     CATALOGUE,
+    WORK_QUEUE,
 )
 BY_NAME = {projection.name: projection for projection in PROJECTIONS}

@@ -1,0 +1,34 @@
+"""`orderledger operators`: bearer tokens for delivery bots and staff."""
+
+from __future__ import annotations
+
+import argparse
+
+from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.storage.credentials import Role
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("operators", help="tokens for delivery bots and staff")
+    actions = parser.add_subparsers(dest="operators_action", required=True)
+    create = actions.add_parser(
+        "create",
+        help="issue an operator token for /dispatch (shown once)",
+        description="Issue a bearer token for the dispatch API under NAME, the name claims are "
+        "recorded with. The token is printed alone on the last line and stored only as a hash; "
+        "run it again for another token (the earlier ones keep working).",
+    )
+    create.add_argument("name", help="the bot's or person's name, recorded with each claim")
+    create.set_defaults(run=create_operator)
+
+
+def create_operator(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not name:
+        raise CommandFailed("the operator needs a name")
+    with opened_store() as store:
+        token = store.credentials.issue(Role.OPERATOR, name, name)
+    print(f"operator {name}: send 'Authorization: Bearer <token>' to /dispatch")
+    print("token (shown once, stored only as a hash):")
+    print(token)
+    return 0

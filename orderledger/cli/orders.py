@@ -1,0 +1,149 @@
+"""`orderledger orders`: staff drive orders by hand, as the bots do through /dispatch.
+
+Each action is one subcommand registered by `register_order_actions`; another group of order
+commands (e.g. `history`) is added by registering one more subparser on the same `actions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeAlias
+
+from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.dispatch.views import work_order
+from orderledger.dispatch.work import Dispatcher
+from orderledger.domain.ledger import Ledger
+from orderledger.domain.order import Order
+
+Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def register(commands: Actions) -> None:
+    parser = commands.add_parser("orders", help="claim and report on orders by hand")
+    actions = parser.add_subparsers(dest="orders_action", required=True)
+    register_order_actions(actions)
+
+
+def count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def register_order_actions(actions: Actions) -> None:
+    claim = actions.add_parser(
+        "claim",
+        help="take the oldest waiting orders (moves them to Processing)",
+        description="Claim the oldest Pending orders (and due drip-feed runs, and orders whose "
+        "claim ran out) for OPERATOR, so no bot takes them meanwhile. Prints each order with "
+        "what is needed to deliver it.",
+    )
+    claim.add_argument(
+        "--service",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only orders of this service (repeatable)",
+    )
+    claim.add_argument("--limit", type=count, default=1, help="how many orders (default 1)")
+    claim.add_argument("--operator", default="staff", help="name the claim is recorded with")
+    claim.add_argument(
+        "--lease", type=count, default=60, help="minutes before the claim runs out (default 60)"
+    )
+    claim.set_defaults(run=claim_orders)
+
+    def action(
+        name: str,
+        help: str,
+        command: Callable[[Ledger, argparse.Namespace], Order],
+        *options: tuple[str, dict[str, object]],
+    ) -> None:
+        parser = actions.add_parser(name, help=help, description=help)
+        parser.add_argument("order", type=count, help="the order number")
+        for flag, spec in options:
+            parser.add_argument(flag, **spec)  # type: ignore[arg-type]
+        parser.set_defaults(run=lambda args: report(args, command))
+
+    action(
+        "start",
+        "record the start count (moves the order to In progress)",
+        lambda ledger, a: ledger.start_order(a.order, a.start_count),
+        ("--start-count", {"type": count, "required": True, "metavar": "N"}),
+    )
+    action(
+        "deliver",
+        "record how much is delivered so far (cumulative)",
+        lambda ledger, a: ledger.report_delivery(a.order, a.delivered),
+        ("--delivered", {"type": count, "required": True, "metavar": "N"}),
+    )
+    action(
+        "complete",
+        "finish the order as Completed",
+        lambda ledger, a: ledger.complete_order(a.order),
+    )
+    action(
+        "partial",
+        "stop as Partial and refund the undelivered share",
+        lambda ledger, a: ledger.stop_partial(a.order, a.remains),
+        ("--remains", {"type": count, "required": True, "metavar": "N"}),
+    )
+    action(
+        "cancel",
+        "cancel an order nothing was delivered of (full refund)",
+        lambda ledger, a: ledger.cancel_order(a.order),
+    )
+    action(
+        "fail",
+        "finish the order as Failed (full refund)",
+        lambda ledger, a: ledger.fail_order(a.order, a.reason),
+        ("--reason", {"required": True, "help": "why it failed"}),
+    )
+    action(
+        "refund",
+        "refund a Completed or Partial order in full",
+        lambda ledger, a: ledger.refund_order(a.order),
+    )
+
+
+def describe(order: Order) -> str:
+    work = work_order(order)
+    lines = [
+        f"order {work.order}  {work.status}  service {work.service} ({work.type})",
+        f"  link {work.link or '-'}  quantity {work.quantity}"
+        + (f" × {work.runs} runs every {work.interval} min" if work.runs else ""),
+        f"  delivered {work.delivered}  remains {work.remains}  start count {work.start_count}"
+        f"  charge {work.charge} {work.currency}",
+    ]
+    lines += [f"  {name}: {value}" for name, value in work.details.items()]
+    if work.cancel_requested:
+        lines.append("  the network asked to cancel it")
+    if work.claimed_by:
+        lines.append(f"  claimed by {work.claimed_by} until {work.claim_expires_at}")
+    return "\n".join(lines)
+
+
+def claim_orders(args: argparse.Namespace) -> int:
+    if args.limit < 1 or args.lease < 1:
+        raise CommandFailed("--limit and --lease must be at least 1")
+    with opened_store() as store:
+        claimed = Dispatcher(store.ledger, store.db).claim_orders(
+            args.operator, args.limit, args.service, timedelta(minutes=args.lease)
+        )
+    for order in claimed:
+        print(describe(order))
+    print(f"{len(claimed)} order(s) claimed by {args.operator}")
+    return 0
+
+
+def report(args: argparse.Namespace, command: Callable[[Ledger, argparse.Namespace], Order]) -> int:
+    with opened_store() as store:
+        order = command(store.ledger, args)
+    print(describe(order))
+    return 0

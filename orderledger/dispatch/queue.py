@@ -1,0 +1,62 @@
+"""Queries over the work-queue table: candidates to claim and what the sweep must tidy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from orderledger.projections.work_queue import ORDER, WORK_QUEUE, micros
+from orderledger.storage.database import Database
+
+TABLE = WORK_QUEUE.table
+PAGE = 50
+
+
+def numbers(db: Database, sql: str, params: Sequence[object]) -> list[int]:
+    with db.transaction() as cursor:
+        cursor.execute(sql, params)
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def claimable(
+    db: Database, kind: str, now: datetime, after: int, services: Sequence[int] = ()
+) -> list[int]:
+    """The oldest unclaimed (or expired) and due work after number `after`, one page."""
+    at = micros(now)
+    sql = (
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND number > %s "
+        "AND claim_expires_at <= %s AND due_at <= %s"
+    )
+    params: list[object] = [kind, after, at, at]
+    if services:
+        sql += f" AND service IN ({', '.join(['%s'] * len(services))})"
+        params += list(services)
+    return numbers(db, sql + f" ORDER BY number LIMIT {PAGE}", params)
+
+
+def expired_claims(db: Database, now: datetime, limit: int = 100) -> list[int]:
+    """Orders whose holder went silent: their claims are released so status shows Pending."""
+    return numbers(
+        db,
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND claimed_by <> '' "
+        f"AND claim_expires_at <= %s ORDER BY number LIMIT {int(limit)}",
+        [ORDER, micros(now)],
+    )
+
+
+def expired_subscriptions(db: Database, now: datetime, limit: int = 100) -> list[int]:
+    return numbers(
+        db,
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND ends_at > 0 AND ends_at <= %s "
+        f"ORDER BY number LIMIT {int(limit)}",
+        [ORDER, micros(now)],
+    )
+
+
+def cancel_requests(db: Database, limit: int = 100) -> list[int]:
+    return numbers(
+        db,
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND cancel_requested "
+        f"ORDER BY number LIMIT {int(limit)}",
+        [ORDER],
+    )

@@ -1,0 +1,97 @@
+"""Claiming work for a bot: the oldest due candidates, each decided by its aggregate.
+
+The queue table may lag the log by a moment; that only costs a refused attempt, never a
+double hand-out, because the aggregate refuses an order somebody else holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from orderledger.dispatch import queue
+from orderledger.domain.claims import utc_now
+from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
+from orderledger.domain.ledger import Ledger
+from orderledger.domain.order import Order
+from orderledger.domain.refill import Refill
+from orderledger.projections.work_queue import ORDER, REFILL
+from orderledger.storage.database import Database
+
+DEFAULT_LEASE = timedelta(minutes=15)
+MAX_CLAIM = 100
+
+
+@dataclass(frozen=True)
+class Dispatcher:
+    ledger: Ledger
+    db: Database
+
+    def sweep(self, now: datetime | None = None) -> None:
+        """Return silent bots' work to the queue and end subscriptions whose expiry passed."""
+        moment = now or utc_now()
+        for number in queue.expired_subscriptions(self.db, moment):
+            try:
+                self.ledger.end_subscription(number, moment)
+            except (InvalidTransition, UnknownOrder):
+                continue  # already finished, or the table lags: the next sweep sees it
+        for number in queue.expired_claims(self.db, moment):
+            try:
+                self.ledger.release_claim(number, now=moment)
+            except (InvalidTransition, UnknownOrder):
+                continue
+
+    def claim_orders(
+        self,
+        operator: str,
+        limit: int = 1,
+        services: Sequence[int] = (),
+        lease: timedelta = DEFAULT_LEASE,
+        now: datetime | None = None,
+    ) -> list[Order]:
+        moment = now or utc_now()
+        self.sweep(moment)
+        claimed: list[Order] = []
+        after = 0
+        while len(claimed) < limit:
+            page = queue.claimable(self.db, ORDER, moment, after, services)
+            if not page:
+                break
+            for number in page:
+                after = number
+                try:
+                    claimed.append(self.ledger.claim_order(number, operator, lease, moment))
+                except (InvalidTransition, UnknownOrder):
+                    continue  # another bot was faster, or its next run is not due yet
+                if len(claimed) == limit:
+                    break
+        return claimed
+
+    def claim_refills(
+        self,
+        operator: str,
+        limit: int = 1,
+        lease: timedelta = DEFAULT_LEASE,
+        now: datetime | None = None,
+    ) -> list[Refill]:
+        moment = now or utc_now()
+        claimed: list[Refill] = []
+        after = 0
+        while len(claimed) < limit:
+            page = queue.claimable(self.db, REFILL, moment, after)
+            if not page:
+                break
+            for number in page:
+                after = number
+                try:
+                    claimed.append(self.ledger.claim_refill(number, operator, lease, moment))
+                except (InvalidTransition, UnknownRefill):
+                    continue
+                if len(claimed) == limit:
+                    break
+        return claimed
+
+    def cancel_requests(self) -> list[Order]:
+        orders = (self.ledger.order(n) for n in queue.cancel_requests(self.db))
+        return [o for o in orders if o is not None and not o.status.is_finished]

@@ -1,0 +1,42 @@
+"""The world of the fulfilment tests: a catalogue, a funded account on /api/v2 and a bot
+with an operator token, on a clock the test controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from litestar.testing import TestClient
+
+from orderledger.storage.store import Store
+from tests.conftest import entry, open_account
+from tests.dispatch.support import Bot, Clock, Network, bot
+
+DEFAULT, DRIP, SUBSCRIPTION, PACKAGE, COMMENTS = 1, 2, 3, 4, 5
+
+
+@dataclass
+class World:
+    network: Network
+    bot: Bot
+    clock: Clock
+    store: Store
+
+
+@pytest.fixture
+def world(client: TestClient, store: Store) -> Iterator[World]:  # type: ignore[type-arg]
+    store.ledger.sync_services(
+        [
+            entry(DEFAULT, cancel=True, refill=True),
+            entry(DRIP, dripfeed=True),
+            entry(SUBSCRIPTION, "Subscriptions", rate=Decimal("4.00"), min=100, max=500),
+            entry(PACKAGE, "Package", rate=Decimal("7.25"), min=1, max=1),
+            entry(COMMENTS, "Custom Comments", rate=Decimal("10"), min=1, max=100),
+        ]
+    )
+    _, key = open_account(store, deposit="100")
+    clock = Clock()
+    client.app.state.dispatch_clock = clock
+    yield World(Network(client, store, key), bot(client, store), clock, store)

@@ -32,14 +32,6 @@ def utc_now() -> datetime:
 
 
 class Claims(LedgerBase):
-    def _unfinished(self, number: int) -> Order:
-        order = self.order(number)
-        if order is None:
-            raise UnknownOrder(str(number))
-        if order.status.is_finished:
-            raise InvalidTransition(f"order {number} is already {order.status.value}")
-        return order
-
     def claim_order(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Order:
@@ -48,7 +40,7 @@ class Claims(LedgerBase):
         moment = now or utc_now()
 
         def decide() -> Order:
-            order = self._unfinished(number)
+            order = self.unfinished_order(number)
             if order.claim_held(moment):
                 raise ClaimTaken(f"order {number} is claimed by {order.claimed_by}")
             run = order.run
@@ -74,7 +66,7 @@ class Claims(LedgerBase):
         moment = now or utc_now()
 
         def decide() -> Order:
-            order = self._unfinished(number)
+            order = self.unfinished_order(number)
             if order.claimed_by is None:
                 raise InvalidTransition(f"order {number} is not claimed: claim it first")
             if order.claimed_by != operator:

@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from orderledger.domain.account import Account
-from orderledger.domain.errors import UnknownAccount, UnknownOrder
+from orderledger.domain.errors import InvalidTransition, UnknownAccount, UnknownOrder
 from orderledger.domain.ids import account_id, order_id, service_id
 from orderledger.domain.order import Order
 from orderledger.domain.sequences import NumberSequence
@@ -66,6 +66,14 @@ class LedgerBase(Application[UUID]):
         order = self.order(number)
         if order is None or order.account_id != account:
             raise UnknownOrder(str(number))
+        return order
+
+    def unfinished_order(self, number: int) -> Order:
+        order = self.order(number)
+        if order is None:
+            raise UnknownOrder(str(number))
+        if order.status.is_finished:
+            raise InvalidTransition(f"order {number} is already {order.status.value}")
         return order
 
     def retrying(self, decide: Callable[[], T]) -> T:

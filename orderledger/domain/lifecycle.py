@@ -23,14 +23,6 @@ from orderledger.domain.subscriptions import Subscriptions
 
 
 class Fulfilment(Claims, Subscriptions):
-    def _unfinished_order(self, number: int) -> Order:
-        order = self.order(number)
-        if order is None:
-            raise UnknownOrder(str(number))
-        if order.status.is_finished:
-            raise InvalidTransition(f"order {number} is already {order.status.value}")
-        return order
-
     def _finish(
         self, order: Order, event_class: type[Order.Finished], refund: Decimal, **facts: Any
     ) -> Order:
@@ -61,7 +53,7 @@ class Fulfilment(Claims, Subscriptions):
                 if order.start_count == start_count:
                     return order  # the same report again
                 raise InvalidTransition(f"order {number} has already started")
-            order = self._unfinished_order(number)
+            order = self.unfinished_order(number)
             order.record_start(start_count=start_count)
             self.save(order)
             return order
@@ -79,7 +71,7 @@ class Fulfilment(Claims, Subscriptions):
                 and (order.status is OrderStatus.IN_PROGRESS or order.status.is_finished)
             ):
                 return order
-            order = self._unfinished_order(number)
+            order = self.unfinished_order(number)
             if delivered < order.delivered:
                 raise InvalidTransition(
                     f"delivered {delivered} is below the {order.delivered} already reported"
@@ -104,7 +96,7 @@ class Fulfilment(Claims, Subscriptions):
             order = self.order(number)
             if order is not None and order.status is OrderStatus.COMPLETED:
                 return order
-            return self._finish(self._unfinished_order(number), Order.Completed, ZERO)
+            return self._finish(self.unfinished_order(number), Order.Completed, ZERO)
 
         return self.retrying(decide)
 
@@ -116,7 +108,7 @@ class Fulfilment(Claims, Subscriptions):
             if order is not None and order.status is OrderStatus.PARTIAL:
                 if order.remains == remains:
                     return order
-            order = self._unfinished_order(number)
+            order = self.unfinished_order(number)
             if not 0 < remains <= order.remains:
                 raise InvalidTransition(
                     f"remains must be between 1 and {order.remains} for order {number}"
@@ -133,7 +125,7 @@ class Fulfilment(Claims, Subscriptions):
             order = self.order(number)
             if order is not None and order.status is OrderStatus.CANCELED:
                 return order
-            order = self._unfinished_order(number)
+            order = self.unfinished_order(number)
             if order.delivered:
                 raise InvalidTransition(
                     f"order {number} has delivered {order.delivered}: stop it as partial"
@@ -147,7 +139,7 @@ class Fulfilment(Claims, Subscriptions):
             order = self.order(number)
             if order is not None and order.status is OrderStatus.FAILED:
                 return order
-            order = self._unfinished_order(number)
+            order = self.unfinished_order(number)
             return self._finish(order, Order.Failed, order.net_charge, reason=reason)
 
         return self.retrying(decide)

@@ -105,7 +105,7 @@ def verify_projections(args: argparse.Namespace) -> int:
         catch_up(store)
         head = store.projector().head()
         with tqdm(total=head, unit="event", desc="verifying") as bar:
-            differences = verify(store.ledger, store.db, progress=lambda n: bar.update(n))
+            differences = verify(store.ledger, store.db, progress=bar.update)
     if differences:
         for difference in differences:
             print(difference)

@@ -78,7 +78,7 @@ class Rebuild:
 
     def build(
         self,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int], object] | None = None,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> bool:
         """Fold the log into the rebuild tables up to its head; False if stopped before."""
@@ -174,7 +174,7 @@ def rebuild(
     db: Database,
     projections: Sequence[Projection[Any]],
     page_size: int = PAGE_SIZE,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> bool:
     """Build (or resume building) and switch; False if stopped before the switch."""

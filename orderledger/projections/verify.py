@@ -84,7 +84,7 @@ class OrderMoney:
 
 
 def events_until(
-    ledger: Ledger, head: int, progress: Callable[[int], None] | None
+    ledger: Ledger, head: int, progress: Callable[[int], object] | None
 ) -> Iterator[tuple[int, Any]]:
     classes = tuple(c for p in PROJECTIONS for c in p.events) + ORDER_EVENTS
     wanted = cache(lambda topic: issubclass(resolve_topic(topic), classes))
@@ -111,6 +111,10 @@ def label(projection: Projection[Any], row: Any) -> str:
     return f"{projection.name} id {row.id}"
 
 
+def shown(value: Any) -> str:
+    return wire(value) if isinstance(value, Decimal) else repr(value)
+
+
 def compare(
     projection: Projection[Any], table: dict[str, Any], replayed: dict[str, Any]
 ) -> list[str]:
@@ -124,8 +128,8 @@ def compare(
             want, have = getattr(expected, field.name), getattr(actual, field.name)
             if want != have:
                 differences.append(
-                    f"{label(projection, expected)}: {field.name} is {have!r} in the table, "
-                    f"{want!r} from the events"
+                    f"{label(projection, expected)}: {field.name} is {shown(have)} in the table, "
+                    f"{shown(want)} from the events"
                 )
     for key, actual in table.items():
         if key not in replayed:
@@ -161,7 +165,7 @@ def check_accounts(
 
 
 def verify(
-    ledger: Ledger, db: Database, progress: Callable[[int], None] | None = None
+    ledger: Ledger, db: Database, progress: Callable[[int], object] | None = None
 ) -> list[str]:
     """Every difference between the events and the read models, readable; empty when sound."""
     positions, tables = read_tables(db)

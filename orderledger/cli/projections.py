@@ -94,6 +94,8 @@ def rebuild_projections(args: argparse.Namespace) -> int:
                 bar.update(count)
 
             job.build(progress=advance)
+            bar.total = bar.n  # ids skipped by rolled-back writes never arrive: it is done
+            bar.refresh()
         position = job.switch()
     names = ", ".join(p.name for p in job.projections)
     print(f"rebuilt {names} up to event {position} and switched them live")
@@ -106,6 +108,8 @@ def verify_projections(args: argparse.Namespace) -> int:
         head = store.projector().head()
         with tqdm(total=head, unit="event", desc="verifying") as bar:
             differences = verify(store.ledger, store.db, progress=bar.update)
+            bar.total = bar.n
+            bar.refresh()
     if differences:
         for difference in differences:
             print(difference)

@@ -43,6 +43,17 @@ def in_registry_order(projections: Sequence[Projection[Any]]) -> list[Projection
     return [p for p in PROJECTIONS if p.name in wanted]
 
 
+def table_exists(cursor: Cursor, dialect: str, table: str) -> bool:
+    if dialect == "postgres":
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+    else:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s", (table,)
+        )
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 class Rebuild:
     def __init__(
         self,
@@ -59,6 +70,14 @@ class Rebuild:
 
     def prepare(self) -> None:
         """Create the rebuild tables and positions, or keep those of an interrupted run."""
+        with self.db.transaction() as cursor:
+            for target in self.targets:
+                if not table_exists(cursor, self.db.dialect, target.table):
+                    # A position without its table would skip every event before it.
+                    cursor.execute(
+                        "DELETE FROM orderledger_tracking WHERE projection = %s",
+                        (target.tracking,),
+                    )
         self.projector.ensure()
 
     def discard(self) -> None:

@@ -224,3 +224,17 @@ def test_status_shows_each_projections_position_the_head_and_the_lag(
     assert {tuple(line.split()) for line in out.splitlines()[1:]} == {
         (name, str(head), str(head), "0") for name in BY_NAME
     }
+
+
+def test_a_rebuild_whose_table_was_dropped_starts_again_from_the_first_event(
+    store: Store, cli: Cli
+) -> None:
+    busy_ledger(store)
+    before = live_tables(store)
+    halfway = Rebuild(store.ledger, store.db, [BY_NAME["order_status"]], page_size=5)
+    halfway.prepare()
+    assert not halfway.build(should_stop=lambda: halfway.position() >= 20)
+    with store.db.transaction() as cursor:
+        cursor.execute("DROP TABLE orderledger_order_status_rebuild")
+    assert cli("projections", "rebuild", "order_status")[0] == 0
+    assert live_tables(store) == before

@@ -6,6 +6,7 @@ import argparse
 import re
 
 from orderledger.cli.common import CommandFailed, amount, opened_store
+from orderledger.cli.statement import register_statement
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.money import ZERO, wire
 from orderledger.storage.credentials import Role
@@ -47,6 +48,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     key.add_argument("name")
     key.set_defaults(run=new_key)
+
+    register_statement(actions)
 
 
 def describe(account: Account) -> list[str]:

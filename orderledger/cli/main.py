@@ -7,10 +7,28 @@ import logging
 import sys
 from types import ModuleType
 
-from orderledger.cli import accounts, operators, orders, refills, serve, services
+from orderledger.cli import (
+    accounts,
+    auditors,
+    operators,
+    orders,
+    projections,
+    refills,
+    serve,
+    services,
+)
 from orderledger.cli.common import run_safely
 
-COMMAND_GROUPS: tuple[ModuleType, ...] = (serve, accounts, services, operators, orders, refills)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (
+    serve,
+    accounts,
+    services,
+    operators,
+    orders,
+    refills,
+    auditors,
+    projections,
+)
 
 
 def parser() -> argparse.ArgumentParser:

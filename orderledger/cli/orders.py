@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeAlias
 
+from orderledger.cli.audit import register_history
 from orderledger.cli.common import CommandFailed, opened_store
 from orderledger.dispatch.views import work_order
 from orderledger.dispatch.work import Dispatcher
@@ -24,6 +25,7 @@ def register(commands: Actions) -> None:
     parser = commands.add_parser("orders", help="claim and report on orders by hand")
     actions = parser.add_subparsers(dest="orders_action", required=True)
     register_order_actions(actions)
+    register_history(actions)
 
 
 def count(text: str) -> int:

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
+from orderledger.http.audit import audit_order_history
 from orderledger.http.dispatch import DISPATCH_HANDLERS
 from orderledger.http.reads import PostgresQuery, ReadModels, SQLiteQuery
 from orderledger.projections.live import LiveProjection
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
             store.close()
 
     return Litestar(
-        route_handlers=[api_v2, *DISPATCH_HANDLERS],
+        route_handlers=[api_v2, *DISPATCH_HANDLERS, audit_order_history],
         lifespan=[lifespan],
         exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
         openapi_config=OpenAPIConfig(title="orderledger", version="0.1.0"),

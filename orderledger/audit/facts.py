@@ -1,0 +1,51 @@
+"""An event's own facts as plain JSON values, without the bookkeeping every event carries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from orderledger.domain.money import wire
+
+BOOKKEEPING = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
+
+
+def plain(value: Any) -> Any:
+    match value:
+        case Decimal():
+            return wire(value)
+        case UUID():
+            return str(value)
+        case datetime():
+            return value.isoformat()
+        case Enum():
+            return plain(value.value)
+        case dict():
+            return {str(k): plain(v) for k, v in value.items()}
+        case list() | tuple():
+            return [plain(v) for v in value]
+    return value
+
+
+def facts_of(event: Any) -> dict[str, Any]:
+    return {k: plain(v) for k, v in vars(event).items() if k not in BOOKKEEPING}
+
+
+def event_name(event: Any) -> str:
+    return type(event).__qualname__
+
+
+class InvalidMoment(ValueError):
+    """A timestamp that is not ISO 8601."""
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 moment; one without a zone is taken as UTC (events are stamped in UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as error:
+        raise InvalidMoment(f"not an ISO 8601 timestamp: {text!r}") from error
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,103 @@
+"""An account's statement: every deposit, charge and refund, with its order and the running
+balance (credit + deposits − charges + refunds, as `balance` answers it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from orderledger.domain.account import Account
+from orderledger.domain.ids import account_id
+from orderledger.domain.ledger import Ledger
+from orderledger.domain.money import ZERO, wire
+
+
+class AccountNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    time: datetime
+    version: int
+    entry: str  # deposit, charge or refund
+    order: int | None
+    amount: Decimal  # signed: what it did to the balance
+    balance: Decimal  # the balance after it
+
+    def plain(self) -> dict[str, Any]:
+        return {
+            "time": self.time.isoformat(),
+            "version": self.version,
+            "entry": self.entry,
+            "order": self.order,
+            "amount": wire(self.amount),
+            "balance": wire(self.balance),
+        }
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: str
+    currency: str
+    opening: Decimal  # the balance before the first line (before --from)
+    lines: list[StatementLine]
+
+    @property
+    def closing(self) -> Decimal:
+        return self.lines[-1].balance if self.lines else self.opening
+
+
+# The @event decorator makes these classes at import time, where mypy cannot see them.
+OPENED: type[Any] = Account.Opened
+DEPOSITED: type[Any] = Account.Deposited
+CHARGED: type[Any] = Account.Charged
+REFUNDED: type[Any] = Account.Refunded
+
+
+def movement(event: Any) -> tuple[str, int | None, Decimal] | None:
+    if isinstance(event, DEPOSITED):
+        return "deposit", None, event.amount
+    if isinstance(event, CHARGED):
+        return "charge", event.order_number, -event.amount
+    if isinstance(event, REFUNDED):
+        return "refund", event.order_number, event.amount
+    return None
+
+
+def account_events(ledger: Ledger, name: str) -> Iterator[Any]:
+    # The event store itself, never a snapshot: a statement needs every movement.
+    events = iter(ledger.events.get(account_id(name)))
+    opened = next(events, None)
+    if not isinstance(opened, OPENED):
+        raise AccountNotFound(f"no account {name}")
+    yield opened
+    yield from events
+
+
+def account_statement(
+    ledger: Ledger, name: str, start: datetime | None = None, end: datetime | None = None
+) -> Statement:
+    events = account_events(ledger, name)
+    opened = next(events)
+    balance: Decimal = opened.credit + ZERO
+    opening = balance
+    lines: list[StatementLine] = []
+    for event in events:
+        if end is not None and event.timestamp > end:
+            break
+        moved = movement(event)
+        if moved is None:
+            continue
+        entry, order, amount = moved
+        balance += amount
+        if start is not None and event.timestamp < start:
+            opening = balance
+            continue
+        lines.append(
+            StatementLine(event.timestamp, event.originator_version, entry, order, amount, balance)
+        )
+    return Statement(opened.name, opened.currency, opening, lines)

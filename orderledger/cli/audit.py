@@ -1,0 +1,115 @@
+"""`orderledger orders history`: an order's full history, for auditors.
+
+`register_history(actions)` adds `history` to any `orders` group. Until the `orders` group of
+the fulfilment commands exists on this branch, `register` makes an `orders` group holding only
+`history`; the merged group calls `register_history` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+
+from orderledger.audit.facts import InvalidMoment, parse_moment
+from orderledger.audit.history import HistoryEntry, OrderHistory, OrderNotFound, OrderState
+from orderledger.audit.history import order_history as read_history
+from orderledger.cli.common import CommandFailed, opened_store
+
+
+def register_history(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    history = actions.add_parser(
+        "history",
+        help="every event of an order and its refills, with the state each led to",
+        description="Prints every event of the order and of its refills in the order they "
+        "happened: time, aggregate, version, event, its facts and the order's state after it "
+        "(status, charge, remains, start_count, refills). Read-only.",
+    )
+    history.add_argument("order", type=int, help="the order number")
+    history.add_argument(
+        "--at",
+        type=moment,
+        metavar="TIMESTAMP",
+        help="show the history up to this ISO 8601 moment and the state as it was then "
+        "(no zone: UTC)",
+    )
+    history.add_argument("--json", action="store_true", help="JSON lines, one per event")
+    history.set_defaults(run=show_history)
+
+
+def moment(text: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except InvalidMoment as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def show_history(args: argparse.Namespace) -> int:
+    with opened_store() as store:
+        try:
+            history = read_history(store.ledger, args.order, args.at)
+        except OrderNotFound as error:
+            raise CommandFailed(str(error)) from error
+    print("\n".join(json_lines(history) if args.json else text_lines(history)))
+    return 0
+
+
+def state_text(state: OrderState) -> str:
+    refills = ", ".join(f"refill {n} {status}" for n, status in state.refills.items())
+    return (
+        f"{state.status}, charge {state.charge}, remains {state.remains}, "
+        f"start_count {state.start_count}" + (f", {refills}" if refills else "")
+    )
+
+
+def entry_text(entry: HistoryEntry) -> list[str]:
+    facts = " ".join(f"{k}={json.dumps(v)}" for k, v in entry.facts.items())
+    return [
+        f"{entry.time.isoformat()}  {entry.aggregate} v{entry.version}  {entry.event}  {facts}",
+        f"    -> {state_text(entry.state)}",
+    ]
+
+
+def text_lines(history: OrderHistory) -> list[str]:
+    lines = [f"order {history.order}"]
+    for entry in history.entries:
+        lines += entry_text(entry)
+    if history.at is not None:
+        state = history.state
+        lines.append(
+            f"at {history.at.isoformat()}: "
+            + (state_text(state) if state else "the order did not exist yet")
+        )
+    return lines
+
+
+def state_json(state: OrderState | None) -> dict[str, object] | None:
+    return None if state is None else vars(state)
+
+
+def json_lines(history: OrderHistory) -> list[str]:
+    lines = [
+        json.dumps(
+            {
+                "order": history.order,
+                "time": e.time.isoformat(),
+                "aggregate": e.aggregate,
+                "version": e.version,
+                "event": e.event,
+                "facts": e.facts,
+                "state": state_json(e.state),
+            }
+        )
+        for e in history.entries
+    ]
+    if history.at is not None:
+        lines.append(
+            json.dumps(
+                {
+                    "order": history.order,
+                    "at": history.at.isoformat(),
+                    "state": state_json(history.state),
+                }
+            )
+        )
+    return lines

@@ -1,0 +1,33 @@
+"""`orderledger auditors`: tokens that may read histories over HTTP, and nothing else."""
+
+from __future__ import annotations
+
+import argparse
+
+from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.storage.credentials import Role
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("auditors", help="read-only access to the history over HTTP")
+    actions = parser.add_subparsers(dest="auditors_action", required=True)
+    create = actions.add_parser(
+        "create",
+        help="issue an auditor token (shown once)",
+        description="Issue a bearer token for GET /audit/...: read-only, no API key rights. "
+        "The token is printed alone on the last line and stored only as a hash.",
+    )
+    create.add_argument("name", help="who the token is for")
+    create.set_defaults(run=create_auditor)
+
+
+def create_auditor(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if not name:
+        raise CommandFailed("the auditor needs a name")
+    with opened_store() as store:
+        token = store.credentials.issue(Role.AUDITOR, name, name)
+    print(f"auditor {name}: send it as `Authorization: Bearer TOKEN` to /audit/...")
+    print("token (shown once, stored only as a hash):")
+    print(token)
+    return 0

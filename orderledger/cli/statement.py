@@ -1,0 +1,76 @@
+"""`orderledger accounts statement`: every movement of an account's money, with its balance."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from orderledger.audit.statement import AccountNotFound, Statement, account_statement
+from orderledger.cli.audit import moment
+from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.domain.money import wire
+
+COLUMNS = ("time", "version", "entry", "order", "amount", "balance")
+
+
+def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    statement = actions.add_parser(
+        "statement",
+        help="every deposit, charge and refund with its order and the running balance",
+        description="Read from the account's events. The first line is the opening balance "
+        "(the balance before --from), the last the closing one; amounts are signed.",
+    )
+    statement.add_argument("name")
+    statement.add_argument(
+        "--from",
+        dest="start",
+        type=moment,
+        metavar="T",
+        help="ISO 8601 moment to start at (no zone: UTC)",
+    )
+    statement.add_argument(
+        "--to", dest="end", type=moment, metavar="T", help="ISO 8601 moment to end at, inclusive"
+    )
+    statement.add_argument(
+        "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or JSON lines"
+    )
+    statement.set_defaults(run=print_statement)
+
+
+def print_statement(args: argparse.Namespace) -> int:
+    with opened_store() as store:
+        try:
+            statement = account_statement(store.ledger, args.name, args.start, args.end)
+        except AccountNotFound as error:
+            raise CommandFailed(str(error)) from error
+    rows = statement_rows(statement, args)
+    if args.format == "jsonl":
+        for row in rows:
+            print(json.dumps(row))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return 0
+
+
+def statement_rows(statement: Statement, args: argparse.Namespace) -> list[dict[str, object]]:
+    def edge(entry: str, when: object, balance: str) -> dict[str, object]:
+        return {
+            "time": when,
+            "version": None,
+            "entry": entry,
+            "order": None,
+            "amount": None,
+            "balance": balance,
+        }
+
+    opening_time = args.start.isoformat() if args.start else None
+    closing_time = args.end.isoformat() if args.end else None
+    return [
+        edge("opening balance", opening_time, wire(statement.opening)),
+        *(line.plain() for line in statement.lines),
+        edge("closing balance", closing_time, wire(statement.closing)),
+    ]

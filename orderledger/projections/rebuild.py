@@ -1,0 +1,205 @@
+"""Rebuild read models from the first event, beside the live tables, then switch in one step.
+
+A rebuild writes `<table>_rebuild` under its own tracking name `<name>:rebuild`, with the same
+`Projector` as the live tables: one transaction per page of the log, rows and position together.
+So it can be killed at any moment and a re-run continues where the last page committed.
+
+The switch is one transaction: it catches up the events that arrived meanwhile, replaces the
+live table by the rebuilt one and moves the live tracking position to the rebuild's. A live
+projector running in a server meanwhile either committed before (its rows are discarded with
+the old table) or tries after, finds its position moved and rolls back (`ConcurrentProjection`),
+then continues from the switched position: no event is skipped or folded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from orderledger.domain.ledger import Ledger
+from orderledger.projections.base import Projection
+from orderledger.projections.registry import PROJECTIONS
+from orderledger.projections.runner import (
+    PAGE_SIZE,
+    ConcurrentProjection,
+    Projector,
+    read_positions,
+)
+from orderledger.projections.tables import Target
+from orderledger.storage.database import Cursor, Database
+
+REBUILD_SUFFIX = "_rebuild"
+# Serialises two operators' switches on PostgreSQL (SQLite's write lock already does).
+SWITCH_LOCK = 7_316_244_003
+
+
+def rebuild_target(projection: Projection[Any]) -> Target:
+    return Target(projection, projection.table + REBUILD_SUFFIX, projection.name + ":rebuild")
+
+
+def in_registry_order(projections: Sequence[Projection[Any]]) -> list[Projection[Any]]:
+    # The live projector takes its locks in registry order; the switch must too (no deadlock).
+    wanted = {p.name for p in projections}
+    return [p for p in PROJECTIONS if p.name in wanted]
+
+
+def table_exists(cursor: Cursor, dialect: str, table: str) -> bool:
+    if dialect == "postgres":
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
+    else:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s", (table,)
+        )
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+class Rebuild:
+    def __init__(
+        self,
+        ledger: Ledger,
+        db: Database,
+        projections: Sequence[Projection[Any]],
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.ledger = ledger
+        self.db = db
+        self.projections = in_registry_order(projections)
+        self.targets = [rebuild_target(p) for p in self.projections]
+        self.projector = Projector(ledger, db, self.targets, page_size=page_size)
+
+    def prepare(self) -> None:
+        """Create the rebuild tables and positions, or keep those of an interrupted run."""
+        with self.db.transaction() as cursor:
+            for target in self.targets:
+                if not table_exists(cursor, self.db.dialect, target.table):
+                    # A position without its table would skip every event before it.
+                    cursor.execute(
+                        "DELETE FROM orderledger_tracking WHERE projection = %s",
+                        (target.tracking,),
+                    )
+        self.projector.ensure()
+
+    def discard(self) -> None:
+        """Forget an earlier, unfinished rebuild: start again from the first event."""
+        with self.db.transaction() as cursor:
+            for target in self.targets:
+                cursor.execute(f"DROP TABLE IF EXISTS {target.table}")
+                cursor.execute(
+                    "DELETE FROM orderledger_tracking WHERE projection = %s", (target.tracking,)
+                )
+
+    def position(self) -> int:
+        return min(self.projector.positions().values())
+
+    def head(self) -> int:
+        return self.projector.head()
+
+    def build(
+        self,
+        progress: Callable[[int], object] | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> bool:
+        """Fold the log into the rebuild tables up to its head; False if stopped before."""
+        while not should_stop():
+            try:
+                count = self.projector.step()
+            except ConcurrentProjection:
+                continue  # a second rebuild of the same tables moved first; both go on
+            if not count:
+                return True
+            if progress is not None:
+                progress(count)
+        return False
+
+    def switch(self) -> int:
+        """Put the rebuilt tables live in one transaction; return the position they hold."""
+        with self.db.transaction() as cursor:
+            if self.db.dialect == "postgres":
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SWITCH_LOCK,))
+            positions = self.lock(cursor)
+            position = self.catch_up_within(cursor, positions)
+            for target in self.targets:
+                self.replace_live_table(cursor, target)
+                cursor.execute(
+                    "INSERT INTO orderledger_tracking (projection, position) VALUES (%s, %s) "
+                    "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+                    (target.projection.name, positions[target.tracking]),
+                )
+                cursor.execute(
+                    "DELETE FROM orderledger_tracking WHERE projection = %s", (target.tracking,)
+                )
+        return position
+
+    def lock(self, cursor: Cursor) -> dict[str, int]:
+        """Take each live table, its rebuild and both positions, in the live projector's order."""
+        positions: dict[str, int] = {}
+        for target in self.targets:
+            live = target.projection
+            if self.db.dialect == "postgres":
+                cursor.execute(f"LOCK TABLE {live.table}, {target.table} IN ACCESS EXCLUSIVE MODE")
+                cursor.execute(
+                    "SELECT projection FROM orderledger_tracking "
+                    "WHERE projection IN (%s, %s) FOR UPDATE",
+                    (live.name, target.tracking),
+                )
+            positions |= read_positions(cursor, [target.tracking])
+        return positions
+
+    def catch_up_within(self, cursor: Cursor, positions: dict[str, int]) -> int:
+        """Fold the events that arrived since the last page, inside the switch."""
+        while True:
+            start = min(positions.values())
+            page = self.ledger.recorder.select_notifications(
+                start=start, limit=self.projector.page_size, inclusive_of_start=False
+            )
+            if not page:
+                return start
+            events = [
+                (n.id, self.ledger.mapper.to_domain_event(n))
+                for n in page
+                if self.projector.wanted(n.topic)
+            ]
+            last = page[-1].id
+            for target in self.targets:
+                self.projector.apply(cursor, target, positions[target.tracking], last, events)
+                positions[target.tracking] = max(positions[target.tracking], last)
+
+    def replace_live_table(self, cursor: Cursor, target: Target) -> None:
+        live = target.projection.table
+        cursor.execute(f"DROP TABLE IF EXISTS {live}")
+        cursor.execute(f"ALTER TABLE {target.table} RENAME TO {live}")
+        if self.db.dialect == "postgres":
+            # Index and constraint names keep the rebuild's prefix through a table rename;
+            # give them the live names so the next rebuild can create its own again.
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND tablename = %s",
+                (live,),
+            )
+            for (name,) in cursor.fetchall():
+                if str(name).startswith(target.table):
+                    renamed = live + str(name)[len(target.table) :]
+                    cursor.execute(f"ALTER INDEX {name} RENAME TO {renamed}")
+        else:
+            # SQLite renames its automatic indexes with the table; named ones are remade.
+            for column in target.projection.indexed:
+                cursor.execute(f"DROP INDEX IF EXISTS {target.table}_{column}")
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {live}_{column} ON {live} ({column})")
+
+
+def rebuild(
+    ledger: Ledger,
+    db: Database,
+    projections: Sequence[Projection[Any]],
+    page_size: int = PAGE_SIZE,
+    progress: Callable[[int], object] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Build (or resume building) and switch; False if stopped before the switch."""
+    job = Rebuild(ledger, db, projections, page_size)
+    job.prepare()
+    if not job.build(progress, should_stop):
+        return False
+    job.switch()
+    return True

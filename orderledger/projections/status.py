@@ -1,0 +1,41 @@
+"""Where each read model stands against the head of the event log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orderledger.domain.ledger import Ledger
+from orderledger.projections.rebuild import rebuild_target
+from orderledger.projections.registry import PROJECTIONS
+from orderledger.projections.runner import read_positions
+from orderledger.storage.database import Database
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    table: str
+    position: int
+    head: int
+    rebuild_position: int | None  # a rebuild in progress (or interrupted), if any
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+def projection_status(ledger: Ledger, db: Database) -> list[ProjectionStatus]:
+    names = [p.name for p in PROJECTIONS] + [rebuild_target(p).tracking for p in PROJECTIONS]
+    with db.transaction() as cursor:
+        positions = read_positions(cursor, names)
+    head = int(ledger.recorder.max_notification_id() or 0)
+    return [
+        ProjectionStatus(
+            name=p.name,
+            table=p.table,
+            position=positions.get(p.name, 0),
+            head=head,
+            rebuild_position=positions.get(rebuild_target(p).tracking),
+        )
+        for p in PROJECTIONS
+    ]

@@ -11,6 +11,7 @@ from anyio import CapacityLimiter
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
@@ -70,5 +71,18 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
         route_handlers=[api_v2, *DISPATCH_HANDLERS, audit_order_history],
         lifespan=[lifespan],
         exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
-        openapi_config=OpenAPIConfig(title="orderledger", version="0.1.0"),
+        openapi_config=OpenAPIConfig(
+            title="orderledger",
+            version="0.1.0",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An operator token (dispatch) or an auditor token (audit), "
+                        "made by `orderledger operators create` / `auditors create`.",
+                    )
+                }
+            ),
+        ),
     )

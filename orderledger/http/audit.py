@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, Parameter
 
 from orderledger.audit.history import HistoryEntry, OrderNotFound, OrderState, order_history
 from orderledger.http.api_v2 import ApiContext, in_thread
-from orderledger.http.reads import KEY_SQL
-from orderledger.storage.credentials import Role, token_hash
+from orderledger.http.bearer import bearer_subject
+from orderledger.storage.credentials import Role
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,8 @@ class OrderHistoryAnswer:
     entries: list[HistoryEntry]  # every event up to then, oldest first
 
 
-async def require_auditor(ctx: ApiContext, authorization: str | None) -> None:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        rows = await ctx.reads.query(KEY_SQL, (token_hash(token.strip()), Role.AUDITOR.value))
-        if rows:
-            return
-    raise NotAuthorizedException(detail="an auditor token is required (Authorization: Bearer)")
+async def auditor_of(request: Request[Any, Any, Any]) -> str:
+    return await bearer_subject(request, Role.AUDITOR)
 
 
 @get(
@@ -40,19 +36,18 @@ async def require_auditor(ctx: ApiContext, authorization: str | None) -> None:
     "order's state after it (status, charge, remains, start_count, refills). With `at`, only "
     "the events up to that moment and the state as it was then. For auditor tokens only.",
     tags=["audit"],
+    dependencies={"auditor": Provide(auditor_of)},
+    security=[{"bearer": []}],
 )
 async def audit_order_history(
     request: Request[Any, Any, Any],
-    number: int,
-    authorization: Annotated[
-        str | None, Parameter(header="Authorization", description="Bearer AUDITOR_TOKEN")
-    ] = None,
+    auditor: NamedDependency[str],
+    number: FromPath[int],
     at: Annotated[
         datetime | None, Parameter(description="ISO 8601 moment; without a zone, UTC")
     ] = None,
 ) -> OrderHistoryAnswer:
     ctx: ApiContext = request.app.state.api
-    await require_auditor(ctx, authorization)
     moment = at if at is None or at.tzinfo is not None else at.replace(tzinfo=UTC)
     try:
         history = await in_thread(ctx, order_history, ctx.ledger, number, moment)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
 
 from orderledger.dispatch.views import (
@@ -41,8 +41,8 @@ from orderledger.domain import errors
 from orderledger.domain.claims import utc_now
 from orderledger.domain.order import Order
 from orderledger.http.api_v2 import ApiContext, answer
-from orderledger.http.reads import KEY_SQL
-from orderledger.storage.credentials import Role, token_hash
+from orderledger.http.bearer import bearer_subject
+from orderledger.storage.credentials import Role
 
 T = TypeVar("T")
 Raw = Request[Any, Any, Any]
@@ -71,14 +71,7 @@ def invalid_body(_: Raw, error: ValidationException) -> Response[bytes]:
 
 async def operator_of(request: Raw) -> str:
     """The operator a bearer token belongs to; 401 for anything else."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthorizedException("send Authorization: Bearer <operator token>")
-    api: ApiContext = request.app.state.api
-    rows = await api.reads.query(KEY_SQL, (token_hash(token.strip()), Role.OPERATOR.value))
-    if not rows:
-        raise NotAuthorizedException("invalid operator token")
-    return str(rows[0][0])
+    return await bearer_subject(request, Role.OPERATOR)
 
 
 def clock(request: Raw) -> datetime:
@@ -104,6 +97,7 @@ class OrderDispatch(Controller):
     path = "/dispatch/orders"
     tags = ["dispatch: orders"]
     dependencies = {"operator": Provide(operator_of)}
+    security = [{"bearer": []}]
     exception_handlers = {
         errors.LedgerError: ledger_error,
         ValidationException: invalid_body,
@@ -252,6 +246,7 @@ class RefillDispatch(Controller):
     path = "/dispatch/refills"
     tags = ["dispatch: refills"]
     dependencies = {"operator": Provide(operator_of)}
+    security = [{"bearer": []}]
     exception_handlers = {
         errors.LedgerError: ledger_error,
         ValidationException: invalid_body,

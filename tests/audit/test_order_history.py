@@ -177,7 +177,9 @@ def test_the_openapi_schema_describes_the_history(
     schema = client.get("/schema/openapi.json").json()
     operation = schema["paths"]["/audit/orders/{number}/history"]["get"]
     parameters = {p["name"] for p in operation["parameters"]}
-    assert {"number", "at", "Authorization"} <= parameters
+    assert {"number", "at"} <= parameters
+    assert operation["security"] == [{"bearer": []}]
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert "OrderHistoryAnswer" in answer["$ref"]
     fields = schema["components"]["schemas"]["OrderHistoryAnswer"]["properties"]

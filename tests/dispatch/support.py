@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from orderledger.projections.runner import ConcurrentProjection
+from orderledger.cli.common import catch_up as caught_up
 from orderledger.storage.credentials import Role
 from orderledger.storage.store import Store
 
@@ -23,17 +23,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.moment += timedelta(**delta)
-
-
-def caught_up(store: Store) -> None:
-    """Fold every event recorded so far (beside the app's own live projector)."""
-    projector = store.projector()
-    while True:
-        try:
-            projector.catch_up()
-            return
-        except ConcurrentProjection:
-            continue
 
 
 @dataclass

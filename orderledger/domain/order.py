@@ -136,8 +136,12 @@ class Order(Aggregate):
 
     @property
     def posts_left(self) -> int | None:
-        limit = self.details.get("posts")
-        return None if limit is None else max(int(limit) - len(self.posts), 0)
+        """New plus old posts the network asked for; None (no limit) without `posts`, as
+        Perfect Panel reads it, and for `posts=0` with no old posts."""
+        if "posts" not in self.details:
+            return None
+        limit = int(self.details["posts"]) + int(self.details.get("old_posts", 0))
+        return None if limit == 0 else max(limit - len(self.posts), 0)
 
     @event("Claimed")
     def record_claim(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -23,6 +23,13 @@ from orderledger.domain.errors import (
 
 MAX_TEXT = 10_000
 MAX_LINK = 2_000
+# Bounds that keep every number the ledger stores a sane 64-bit integer: a drip-feed of more
+# than a thousand runs, or runs more than 30 days apart, is not an order but a mistake.
+MAX_WHOLE = 2**63 - 1
+MAX_RUNS = 1_000
+MAX_INTERVAL_MINUTES = 30 * 24 * 60
+MAX_DELAY_MINUTES = 30 * 24 * 60
+MAX_POSTS = 100_000
 
 
 class Charging(Enum):
@@ -101,21 +108,27 @@ def whole_number(value: object) -> int | None:
     """A whole number from a form string or a JSON number; None when it is not one."""
     if isinstance(value, bool):
         return None
+    number: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
         text = value.strip()
-        if text.isascii() and text.isdigit():
-            return int(text)
-    return None
+        if text.isascii() and text.isdigit() and len(text) <= 19:
+            number = int(text)
+    return number if number is not None and abs(number) <= MAX_WHOLE else None
 
 
 def text_of(value: object) -> str:
+    """Stripped text; "" for what is not text a database can store (a lone surrogate)."""
     if value is None:
         return ""
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ""
         return value.strip()
     if isinstance(value, bool):
         return ""
@@ -155,13 +168,19 @@ def read_quantity(fields: Mapping[str, object], limits: Limits) -> int:
 def read_drip_feed(
     fields: Mapping[str, object], rule: TypeRule, service_drip_feed: bool
 ) -> tuple[int | None, int | None]:
-    if not (present(fields, "runs") or present(fields, "interval")):
+    # Clients that always send the drip-feed fields send them empty or as 0 when unused.
+    unused = ("", "0", 0, None)
+    if fields.get("runs", "") in unused and fields.get("interval", "") in unused:
         return None, None
     if not (rule.drip_feed and service_drip_feed):
         raise IncorrectRequest("drip-feed is not available for this service")
     runs, interval = whole_number(fields.get("runs")), whole_number(fields.get("interval"))
     if runs is None or interval is None or runs < 1 or interval < 1:
         raise IncorrectRequest("runs and interval must both be positive whole numbers")
+    if runs > MAX_RUNS or interval > MAX_INTERVAL_MINUTES:
+        raise IncorrectRequest(
+            f"at most {MAX_RUNS} runs, at most {MAX_INTERVAL_MINUTES} minutes apart"
+        )
     return runs, interval
 
 
@@ -183,7 +202,10 @@ def read_web_traffic(fields: Mapping[str, object], details: dict[str, Any]) -> N
 
 
 def read_subscription(
-    fields: Mapping[str, object], limits: Limits, details: dict[str, Any]
+    fields: Mapping[str, object],
+    limits: Limits,
+    details: dict[str, Any],
+    today: date | None = None,
 ) -> None:
     numbers: dict[str, int] = {}
     for name in ("min", "max", "delay"):
@@ -195,15 +217,20 @@ def read_subscription(
         raise InvalidQuantity("min must be positive and not above max")
     check_limits(numbers["min"], limits)
     check_limits(numbers["max"], limits)
+    if numbers["delay"] > MAX_DELAY_MINUTES:
+        raise IncorrectRequest(f"delay must be at most {MAX_DELAY_MINUTES} minutes")
     details.update(numbers)
     for name in ("posts", "old_posts"):
         if present(fields, name):
             number = whole_number(fields.get(name))
-            if number is None or (name == "posts" and number < 1):
-                raise IncorrectRequest(f"{name} must be a whole number")
+            if number is None or not 0 <= number <= MAX_POSTS:
+                raise IncorrectRequest(f"{name} must be a whole number from 0 to {MAX_POSTS}")
             details[name] = number
     if present(fields, "expiry"):
-        details["expiry"] = read_expiry(text_of(fields.get("expiry"))).isoformat()
+        expiry = read_expiry(text_of(fields.get("expiry")))
+        if expiry < (today or datetime.now(UTC).date()):
+            raise IncorrectRequest("expiry is in the past")
+        details["expiry"] = expiry.isoformat()
 
 
 def read_expiry(text: str) -> date:
@@ -226,8 +253,8 @@ def read_order(
     link = text_of(fields.get("link"))
     if rule.needs_link and not link:
         raise InvalidLink("link is required")
-    if len(link) > MAX_LINK:
-        raise InvalidLink("link is too long")
+    if len(link) > MAX_LINK or any(ord(char) < 32 for char in link):
+        raise InvalidLink("link is too long or holds control characters")
     details: dict[str, Any] = {}
     for name in rule.texts:
         value = text_of(fields.get(name))

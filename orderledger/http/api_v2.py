@@ -31,6 +31,7 @@ from orderledger.http.parsing import (
     parse_action,
     read_fields,
     split_ids,
+    valid_id,
 )
 from orderledger.http.reads import ReadModels
 from orderledger.projections import replay
@@ -57,12 +58,14 @@ async def in_thread(ctx: ApiContext, fn: Callable[..., T], *args: Any) -> T:
     return await anyio.to_thread.run_sync(partial(fn, *args), limiter=ctx.commands)
 
 
-def ids_of(single: int | None, multi: str | list[int] | None, name: str) -> list[str] | None:
+def ids_of(single: int | None, multi: str | int | list[Any] | None, name: str) -> list[str] | None:
     """The ids of a multi request, or None for a single one."""
     if multi is not None:
         return split_ids(multi)
     if single is None:
         raise IncorrectRequest(f"{name} is required")
+    if not valid_id(single):
+        raise UnknownRefill(str(single)) if name == "refill" else UnknownOrder(str(single))
     return None
 
 
@@ -77,7 +80,8 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
     account = await ctx.reads.account_for_key(str(key)) if key else None
     if account is None:
         return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
-    if fields.get("action") not in ACTIONS:
+    action = fields.get("action")
+    if not isinstance(action, str) or action not in ACTIONS:
         return answer(presenters.error(INVALID_ACTION), 200 if ctx.errors_as_200 else 400)
     try:
         return answer(await dispatch(ctx, account, fields))

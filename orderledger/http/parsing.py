@@ -17,6 +17,8 @@ from litestar import Request
 from orderledger.domain.errors import IncorrectRequest, UnknownOrder, UnknownRefill, UnknownService
 
 MAX_IDS = 100
+MAX_ID = 2**63 - 1  # order and refill numbers are 64-bit; anything larger is unknown
+MULTI = {"order": "orders", "refill": "refills"}
 
 
 class Action(msgspec.Struct, tag_field="action"):
@@ -33,22 +35,22 @@ class Add(Action, tag="add"):
 
 class Status(Action, tag="status"):
     order: int | None = None
-    orders: str | list[int] | None = None
+    orders: str | int | list[Any] | None = None
 
 
 class RefillOrders(Action, tag="refill"):
     order: int | None = None
-    orders: str | list[int] | None = None
+    orders: str | int | list[Any] | None = None
 
 
 class RefillStatus(Action, tag="refill_status"):
     refill: int | None = None
-    refills: str | list[int] | None = None
+    refills: str | int | list[Any] | None = None
 
 
 class Cancel(Action, tag="cancel"):
     order: int | None = None
-    orders: str | list[int] | None = None
+    orders: str | int | list[Any] | None = None
 
 
 class Balance(Action, tag="balance"):
@@ -70,18 +72,31 @@ FIELD_ERRORS = {
 
 
 def flatten(pairs: Any) -> dict[str, Any]:
-    return {str(k): v for k, v in pairs}
+    """Form pairs to fields. `orders[]=1&orders[]=2`, `orders[0]=1` and a repeated `orders`
+    (what PHP's http_build_query, Node's qs and Python's requests send for a list) become a
+    list; any other repeated field keeps its last value."""
+    fields: dict[str, Any] = {}
+    lists: dict[str, list[Any]] = {}
+    for raw_name, value in pairs:
+        name = str(raw_name)
+        base = name.split("[", 1)[0] if name.endswith("]") else name
+        lists.setdefault(base, []).append(value)
+        fields[base] = value
+    for name, values in lists.items():
+        if len(values) > 1 and name in MULTI.values():
+            fields[name] = values
+    return fields
 
 
 async def read_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Every field the client sent, the body's over the query string's."""
-    fields = flatten(request.query_params.items())
+    fields = flatten(request.query_params.multi_items())
     if request.method != "POST":
         return fields
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
-        fields.update(flatten(form.items()))
+        fields.update(flatten(form.multi_items()))
         return fields
     body = await request.body()
     text = body.decode("utf-8", errors="replace").strip()
@@ -100,11 +115,14 @@ async def read_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
 def parse_action(fields: Mapping[str, Any]) -> Request_:
     """The typed request; the caller has already checked `key` and that `action` is known."""
     data = {
-        name: value
+        name: value.strip() if isinstance(value, str) else value
         for name, value in fields.items()
         if name in ("key", "action") or value not in ("", None)
     }
     data["key"] = str(data.get("key", ""))
+    for single, multi in MULTI.items():
+        if multi in data:  # a multi request: a stray single id does not matter
+            data.pop(single, None)
     try:
         action: Request_ = msgspec.convert(data, Request_, strict=False)
         return action
@@ -116,10 +134,11 @@ def parse_action(fields: Mapping[str, Any]) -> Request_:
         ) from error
 
 
-def split_ids(value: str | list[int]) -> list[str]:
-    """The ids of a multi request, as the client wrote them; at most 100."""
-    tokens = [str(v) for v in value] if isinstance(value, list) else value.split(",")
-    ids = [token.strip() for token in tokens if token.strip()]
+def split_ids(value: str | int | list[Any]) -> list[str]:
+    """The distinct ids of a multi request, as the client wrote them; at most 100."""
+    items = value if isinstance(value, list) else [value]
+    tokens = [token for item in items for token in str(item).split(",")]
+    ids = list(dict.fromkeys(token.strip() for token in tokens if token.strip()))
     if not ids:
         raise IncorrectRequest("no ids given")
     if len(ids) > MAX_IDS:
@@ -128,4 +147,12 @@ def split_ids(value: str | list[int]) -> list[str]:
 
 
 def as_number(token: str) -> int | None:
-    return int(token) if token.isascii() and token.isdigit() and int(token) > 0 else None
+    """An order or refill number, or None for what cannot be one."""
+    if not (token.isascii() and token.isdigit() and len(token) <= 19):
+        return None
+    number = int(token)
+    return number if 0 < number <= MAX_ID else None
+
+
+def valid_id(number: int) -> bool:
+    return 0 < number <= MAX_ID

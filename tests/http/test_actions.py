@@ -199,3 +199,36 @@ def test_json_multipart_get_and_charset_bodies(network: Network) -> None:
 def test_unknown_fields_are_ignored(network: Network) -> None:
     answer = network.call(action="add", service="1", link="u", quantity="100", foo="bar", runs="")
     assert "order" in answer
+
+
+def test_lists_of_ids_as_php_node_and_python_clients_send_them(network: Network) -> None:
+    first, second = network.add(link="a"), network.add(link="b")
+    for body in (
+        f"orders[]={first}&orders[]={second}",  # PHP http_build_query
+        f"orders[0]={first}&orders[1]={second}",  # Node qs.stringify
+        f"orders={first}&orders={second}",  # Python requests with a list
+    ):
+        response = network.client.post(
+            "/api/v2",
+            content=f"key={network.key}&action=status&{body}".encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert list(response.json()) == [str(first), str(second)], body
+    one = network.client.post(
+        "/api/v2", json={"key": network.key, "action": "status", "orders": first}
+    ).json()
+    assert list(one) == [str(first)]
+    mixed = network.client.post(
+        "/api/v2", json={"key": network.key, "action": "status", "orders": [first, "abc"]}
+    ).json()
+    assert mixed["abc"] == {"error": "Incorrect order ID"} and "status" in mixed[str(first)]
+
+
+def test_repeated_ids_count_once_and_a_stray_single_id_is_ignored(network: Network) -> None:
+    order = network.add()
+    answer = network.call(action="status", orders=",".join([str(order)] * 150), order="x")
+    assert list(answer) == [str(order)]
+
+
+def test_spaces_around_a_service_id_are_tolerated(network: Network) -> None:
+    assert "order" in network.call(action="add", service=" 1 ", link="sp", quantity="100")

@@ -137,3 +137,29 @@ def test_nothing_a_client_sends_gets_a_500_or_html(network: Network) -> None:
         assert response.status_code in (200, 400, 401), (body, response.text)
         assert response.headers["content-type"] == "application/json"
         assert "error" in response.json()
+
+
+def test_ids_beyond_64_bits_are_unknown_not_a_server_error(network: Network) -> None:
+    huge = "9223372036854775808"
+    assert network.call(action="status", order=huge) == {"error": "Incorrect order ID"}
+    assert network.call(action="status", orders=f"{huge},1")[huge] == {
+        "error": "Incorrect order ID"
+    }
+    assert network.call(action="refill_status", refill=huge) == {"error": "Refill not found"}
+    assert network.call(action="cancel", order=huge) == {"error": "Incorrect order ID"}
+    assert network.call(action="add", service=huge, link="l", quantity="100") == {
+        "error": "Incorrect service ID"
+    }
+
+
+def test_an_action_that_is_not_text_is_an_invalid_action(network: Network) -> None:
+    response = network.client.post("/api/v2", json={"key": network.key, "action": ["balance"]})
+    assert (response.status_code, response.json()) == (400, {"error": "Invalid action"})
+
+
+def test_a_lone_surrogate_in_a_json_link_is_an_incorrect_link(network: Network) -> None:
+    body = '{"key": "%s", "action": "add", "service": 1, "link": "\\ud800", "quantity": 100}'
+    response = network.client.post(
+        "/api/v2", content=body % network.key, headers={"content-type": "application/json"}
+    )
+    assert response.json() == {"error": "Incorrect link"}

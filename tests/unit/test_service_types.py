@@ -182,7 +182,7 @@ def test_subscriptions_are_charged_per_post_and_check_their_bounds() -> None:
         "max": "100",
         "delay": "30",
         "posts": "5",
-        "expiry": "31/12/2026",
+        "expiry": "31/12/2099",
     }
     request = read_order("Subscriptions", LIMITS, False, fields)
     assert request.charging is Charging.PER_POST and request.charged_quantity == 0
@@ -192,10 +192,10 @@ def test_subscriptions_are_charged_per_post_and_check_their_bounds() -> None:
         "max": 100,
         "delay": 30,
         "posts": 5,
-        "expiry": "2026-12-31",
+        "expiry": "2099-12-31",
     }
     with pytest.raises(IncorrectRequest):
-        read_order("Subscriptions", LIMITS, False, {**fields, "expiry": "2026-12-31"})
+        read_order("Subscriptions", LIMITS, False, {**fields, "expiry": "2099-12-31"})
     with pytest.raises(InvalidQuantity):
         read_order("Subscriptions", LIMITS, False, {**fields, "min": "200"})
     with pytest.raises(QuantityAboveMaximum):
@@ -216,3 +216,39 @@ def test_charge_is_rate_per_thousand_rounded_half_up_to_five_places(
     rate: str, quantity: int, flat: bool, charge: str
 ) -> None:
     assert str(charge_for(Decimal(rate), quantity, flat=flat)) == charge
+
+
+def test_drip_feed_runs_and_interval_are_bounded() -> None:
+    for runs, interval in (
+        ("1001", "10"),
+        ("2", "99999999999999999999"),
+        ("9223372036854775807", "1"),
+    ):
+        with pytest.raises(IncorrectRequest):
+            read_order(
+                "Default",
+                LIMITS,
+                True,
+                {"link": "l", "quantity": "100", "runs": runs, "interval": interval},
+            )
+
+
+def test_zero_runs_and_interval_mean_no_drip_feed() -> None:
+    for zero in ("0", 0):
+        fields = {"link": "l", "quantity": "100", "runs": zero, "interval": zero}
+        assert read_order("Default", LIMITS, False, fields).runs is None
+
+
+def test_old_posts_only_subscriptions_and_past_expiry() -> None:
+    fields = {"username": "u", "min": "10", "max": "20", "delay": "30", "posts": "0"}
+    assert read_order("Subscriptions", LIMITS, False, fields).details["posts"] == 0
+    with pytest.raises(IncorrectRequest, match="past"):
+        read_order("Subscriptions", LIMITS, False, {**fields, "expiry": "11/11/2022"})
+    with pytest.raises(IncorrectRequest):
+        read_order("Subscriptions", LIMITS, False, {**fields, "delay": "99999999"})
+
+
+def test_links_with_control_characters_or_unstorable_text_are_incorrect() -> None:
+    for link in ("https://x/\x00", "https://x/\ud800"):
+        with pytest.raises(InvalidLink):
+            read_order("Default", LIMITS, False, {"link": link, "quantity": "100"})

@@ -10,7 +10,7 @@ from typing import Any
 
 from orderledger.domain.money import InvalidAmount, parse_amount
 from orderledger.domain.service import DEFAULT_REFILL_DAYS
-from orderledger.domain.service_types import SERVICE_TYPES, whole_number
+from orderledger.domain.service_types import SERVICE_TYPES, text_of, whole_number
 
 
 class CatalogueError(ValueError):
@@ -81,16 +81,16 @@ def read_entry(raw: object, position: int) -> CatalogueEntry:
         raise CatalogueError(f"entry {position}: refill_days must be a whole number")
     return CatalogueEntry(
         number=numbers["service"],
-        name=str(raw.get("name") or ""),
+        name=text_of(raw.get("name")),
         type=service_type,
-        category=str(raw.get("category") or ""),
+        category=text_of(raw.get("category")),
         rate=rate,
         min=numbers["min"],
         max=numbers["max"],
         dripfeed=flag(raw.get("dripfeed", False), "dripfeed", position),
         refill=flag(raw.get("refill", False), "refill", position),
         cancel=flag(raw.get("cancel", False), "cancel", position),
-        description=str(raw.get("description") or ""),
+        description=text_of(raw.get("description")),
         refill_days=refill_days,
     )
 

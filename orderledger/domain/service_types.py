@@ -129,7 +129,7 @@ def text_of(value: object) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return ""
-        return value.strip()
+        return value.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     if isinstance(value, bool):
         return ""
     if isinstance(value, int | float):

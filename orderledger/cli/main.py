@@ -7,10 +7,10 @@ import logging
 import sys
 from types import ModuleType
 
-from orderledger.cli import accounts, serve, services
+from orderledger.cli import accounts, bench, serve, services
 from orderledger.cli.common import run_safely
 
-COMMAND_GROUPS: tuple[ModuleType, ...] = (serve, accounts, services)
+COMMAND_GROUPS: tuple[ModuleType, ...] = (serve, accounts, services, bench)
 
 
 def parser() -> argparse.ArgumentParser:

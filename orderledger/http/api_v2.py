@@ -17,6 +17,7 @@ from litestar import Request, Response, route
 from orderledger.domain.errors import IncorrectRequest, LedgerError, UnknownOrder, UnknownRefill
 from orderledger.domain.ledger import Ledger
 from orderledger.http import presenters
+from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
 from orderledger.http.parsing import (
     ACTIONS,
@@ -45,6 +46,7 @@ class ApiContext:
     ledger: Ledger
     commands: CapacityLimiter
     errors_as_200: bool
+    batcher: AddBatcher | None = None
 
 
 def answer(body: Any, status: int = 200) -> Response[bytes]:
@@ -99,7 +101,10 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
         case Add(service=service):
             if service is None:
                 raise IncorrectRequest("service is required")
-            order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
+            if ctx.batcher is not None:  # group commit: see add_batcher
+                order = await ctx.batcher.place(UUID(account), service, fields)
+            else:
+                order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
             return {"order": order.number}
         case Status(order=order, orders=orders):
             return await status(ctx, account, order, ids_of(order, orders, "order"))

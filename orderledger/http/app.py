@@ -12,6 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
+from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.reads import PostgresQuery, ReadModels, SQLiteQuery
 from orderledger.projections.live import LiveProjection
@@ -53,12 +54,15 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
             ledger=store.ledger,
             commands=CapacityLimiter(settings.command_threads),
             errors_as_200=settings.errors_as_200,
+            batcher=AddBatcher(store.ledger, CapacityLimiter(settings.command_threads)),
         )
+        app.state.api.batcher.start()
         if live is not None:
             live.start()
         try:
             yield
         finally:
+            await app.state.api.batcher.stop()
             if live is not None:
                 live.stop()
             if isinstance(query, PostgresQuery):

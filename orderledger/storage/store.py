@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orderledger.domain.ledger import Ledger
-from orderledger.projections.live import FileLeadership, Leadership, PostgresLeadership
+from orderledger.projections.live import (
+    EVENTS_CHANNEL,
+    FileLeadership,
+    Leadership,
+    PostgresLeadership,
+)
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import Projector
 from orderledger.projections.tables import Target
@@ -79,7 +84,9 @@ class Store:
     def leadership(self) -> Leadership:
         if self.settings.postgres is None:
             return FileLeadership(self.settings.data_dir / "projector.lock")
-        return PostgresLeadership(self.settings.postgres.conninfo())
+        # eventsourcing notifies on a channel named after the events table, on every commit
+        channel = str(getattr(self.ledger.recorder, "channel_name", EVENTS_CHANNEL))
+        return PostgresLeadership(self.settings.postgres.conninfo(), channel)
 
     def close(self) -> None:
         self.ledger.close()

@@ -34,6 +34,7 @@ from orderledger.http.parsing import (
     split_ids,
 )
 from orderledger.http.reads import ReadModels
+from orderledger.http.status_reads import prefetch_status
 from orderledger.projections import replay
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,12 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
     except Exception:  # a body that is not what its content type says: treat it as empty
         fields = {}
     key = fields.get("key")
-    account = await ctx.reads.account_for_key(str(key)) if key else None
+    account: str | None
+    prefetched = await prefetch_status(ctx, str(key), fields) if key else None
+    if prefetched is not None:  # status: the key and its orders in one query
+        account, ctx = prefetched
+    else:
+        account = await ctx.reads.account_for_key(str(key)) if key else None
     if account is None:
         return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
     if fields.get("action") not in ACTIONS:

@@ -1,0 +1,94 @@
+"""`status` with one query: the key's account and the asked-for orders read together.
+
+Networks poll every order every minute, so `status` is the hottest request. Answering it
+took two round trips (the key, then the orders); one LEFT JOIN answers both. The rows are
+read for this request only, after the key is known to be valid, and handed to the usual
+`status` code through a `ReadModels` that serves them: nothing is kept between requests.
+An order not in the table yet still falls through to the replay (read-your-writes), and
+anything this path cannot prepare (no such key, a malformed request) takes the usual path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from orderledger.domain.errors import LedgerError
+from orderledger.http.parsing import Status, as_number, parse_action, split_ids
+from orderledger.http.reads import ReadModels
+from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
+from orderledger.projections.tables import Target, column_names
+from orderledger.storage.credentials import Role, token_hash
+
+if TYPE_CHECKING:
+    from orderledger.http.api_v2 import ApiContext
+
+COLUMNS = ", ".join(f"o.{name}" for name in column_names(Target.live(ORDER_STATUS)))
+KEY_AND_ORDERS_SQL = (
+    f"SELECT c.subject, {COLUMNS} FROM orderledger_credentials c "
+    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number {{numbers}} "
+    "WHERE c.token_hash = %s AND c.role = %s"
+)
+
+
+class Prefetched(ReadModels):
+    """The read models, with this request's order rows already read."""
+
+    def __init__(
+        self, reads: ReadModels, account: str, numbers: set[int], rows: dict[int, OrderStatusRow]
+    ) -> None:
+        super().__init__(reads.query, reads.dialect)
+        self.account = account
+        self.numbers = numbers
+        self.rows = rows
+
+    async def orders(self, account_id: str, numbers: Sequence[int]) -> dict[int, OrderStatusRow]:
+        if account_id != self.account or not self.numbers.issuperset(numbers):
+            return await super().orders(account_id, numbers)
+        return {n: self.rows[n] for n in numbers if n in self.rows}
+
+
+def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
+    """The order numbers a `status` request asks for; None when it is not a valid one."""
+    try:
+        request = parse_action(fields)
+        if not isinstance(request, Status):
+            return None
+        if request.orders is not None:
+            return {n for token in split_ids(request.orders) if (n := as_number(token))}
+    except LedgerError:
+        return None
+    return None if request.order is None else {request.order}
+
+
+async def key_and_orders(
+    reads: ReadModels, key: str, numbers: set[int]
+) -> tuple[str, dict[int, OrderStatusRow]] | None:
+    params: list[Any]
+    if reads.dialect == "postgres":
+        sql, params = KEY_AND_ORDERS_SQL.format(numbers="= ANY(%s)"), [sorted(numbers)]
+    else:
+        marks = ", ".join(["%s"] * len(numbers)) or "NULL"
+        sql, params = KEY_AND_ORDERS_SQL.format(numbers=f"IN ({marks})"), sorted(numbers)
+    found = await reads.query(sql, [*params, token_hash(key), Role.API.value])
+    if not found:
+        return None
+    rows = [ORDER_STATUS.from_db(values[1:]) for values in found if values[1] is not None]
+    return str(found[0][0]), {row.number: row for row in rows}
+
+
+async def prefetch_status(
+    ctx: ApiContext, key: str, fields: Mapping[str, Any]
+) -> tuple[str, ApiContext] | None:
+    """For a `status` request: the key's account and a context holding its order rows."""
+    if fields.get("action") != "status":
+        return None
+    numbers = wanted_numbers(fields)
+    if numbers is None:
+        return None
+    found = await key_and_orders(ctx.reads, key, numbers)
+    if found is None:
+        return None
+    account, rows = found
+    return account, replace(ctx, reads=Prefetched(ctx.reads, account, numbers, rows))

@@ -106,10 +106,14 @@ def projected(store: Store) -> bool:
     return row is not None and row[0] is not None and int(row[0]) >= head
 
 
-def wait_until_projected(store: Store, timeout: float = 600.0) -> None:
+def wait_until_projected(
+    store: Store, alive: Callable[[], bool] = lambda: True, timeout: float = 600.0
+) -> None:
     """The server's live projector has folded every event recorded so far."""
     deadline = time.monotonic() + timeout
     while not projected(store):
+        if not alive():
+            raise RuntimeError("the server stopped while its projector was catching up")
         if time.monotonic() > deadline:
             raise TimeoutError(f"the projector did not catch up within {timeout:.0f} s")
         time.sleep(0.1)

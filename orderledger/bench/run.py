@@ -139,12 +139,12 @@ class Bench:
         env = {"ORDERLEDGER_DATABASE_URL": database_url(settings.postgres), **SERVER_ENV}
         command = servers.orderledger_command(o.workers)
         with servers.running(command, scratch / "orderledger.log", env) as server:
-            numbers = self.fill(store, fixture, 0, min(o.base_orders, o.orders))
+            numbers = self.fill(store, fixture, server, 0, min(o.base_orders, o.orders))
             self.say(f"status at {len(numbers):,} orders")
             spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))
             base_p50 = drive(spec).p50_ms
 
-            numbers += self.fill(store, fixture, len(numbers), o.orders - len(numbers))
+            numbers += self.fill(store, fixture, server, len(numbers), o.orders - len(numbers))
             self.say(f"status at {len(numbers):,} orders")
             spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))
             single = drive(spec)
@@ -154,7 +154,7 @@ class Bench:
 
             self.say("add, as fast as answers come")
             added = drive(self.spec(server, "add", template=self.add_template(fixture, "add")))
-            preload.wait_until_projected(store)
+            preload.wait_until_projected(store, server.alive)
 
             self.say(f"projection lag while adding {LAG_RATE:.0f} orders a second")
             lag_p99 = self.projection_lag(store, settings, server, fixture, added)
@@ -176,7 +176,14 @@ class Bench:
             worker_rss_mb=rss,
         )
 
-    def fill(self, store: Store, fixture: preload.Fixture, first: int, count: int) -> list[int]:
+    def fill(
+        self,
+        store: Store,
+        fixture: preload.Fixture,
+        server: servers.Server,
+        first: int,
+        count: int,
+    ) -> list[int]:
         if count <= 0:
             return []
         began = time.monotonic()
@@ -190,7 +197,7 @@ class Bench:
         self.say(f"preloading {count:,} orders")
         numbers = preload.preload(store, fixture, first, count, progress)
         self.say(f"  {count / (time.monotonic() - began):,.0f} orders/s; waiting for projections")
-        preload.wait_until_projected(store)
+        preload.wait_until_projected(store, server.alive)
         return numbers
 
     def projection_lag(
@@ -214,6 +221,6 @@ class Bench:
             lag.RowWatcher(conn, after) as watcher,
         ):
             steady = drive(spec)
-            preload.wait_until_projected(store)
+            preload.wait_until_projected(store, server.alive)
             time.sleep(0.05)  # one more poll after the last row
         return lag.lag_p99_ms(steady.answered, watcher.seen)

@@ -35,6 +35,9 @@ class Server:
     port: int
     log: Path
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def workers(self) -> list[int]:
         """The uvicorn worker processes (the server process itself with one worker)."""
         spawned = [pid for pid in children(self.process.pid) if "spawn_main" in cmdline(pid)]

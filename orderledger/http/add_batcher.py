@@ -23,10 +23,11 @@ from uuid import UUID
 import anyio.to_thread
 from anyio import CapacityLimiter
 
-from orderledger.domain.batch_placing import PlaceOrder, place_orders
+from orderledger.domain.batch_placing import Outcome, PlaceOrder, place_orders
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
+from orderledger.http.account_locks import AccountLocks
 
 COLLECT_SECONDS = 0.0015
 MAX_BATCH = 200
@@ -42,9 +43,12 @@ class Pending:
 
 
 class AddBatcher:
-    def __init__(self, ledger: Ledger, limiter: CapacityLimiter) -> None:
+    def __init__(
+        self, ledger: Ledger, limiter: CapacityLimiter, locks: AccountLocks | None = None
+    ) -> None:
         self.ledger = ledger
         self.limiter = limiter
+        self.locks = locks
         self.queue: asyncio.Queue[Pending] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
 
@@ -58,6 +62,8 @@ class AddBatcher:
                 await self.task
         while not self.queue.empty():
             self.queue.get_nowait().answer.cancel()
+        if self.locks is not None:
+            self.locks.close()
 
     async def place(self, account: UUID, service: int, fields: Mapping[str, Any]) -> Order:
         """The placed order, once committed; or the refusal of this order alone."""
@@ -79,11 +85,17 @@ class AddBatcher:
             by_account[pending.account].append(pending)
         await asyncio.gather(*(self.commit_account(a, p) for a, p in by_account.items()))
 
+    def place_orders(self, account: UUID, commands: list[PlaceOrder]) -> list[Outcome]:
+        if self.locks is None:
+            return place_orders(self.ledger, account, commands)
+        with self.locks.held(account):
+            return place_orders(self.ledger, account, commands)
+
     async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
         commands = [pending.command for pending in batch]
         try:
             outcomes = await anyio.to_thread.run_sync(
-                partial(place_orders, self.ledger, account, commands), limiter=self.limiter
+                partial(self.place_orders, account, commands), limiter=self.limiter
             )
         except Exception as error:  # nothing was committed: every order of the batch fails
             for pending in batch:

@@ -12,6 +12,7 @@ from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 
+from orderledger.http.account_locks import AccountLocks
 from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.reads import PostgresQuery, ReadModels, SQLiteQuery
@@ -54,7 +55,11 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
             ledger=store.ledger,
             commands=CapacityLimiter(settings.command_threads),
             errors_as_200=settings.errors_as_200,
-            batcher=AddBatcher(store.ledger, CapacityLimiter(settings.command_threads)),
+            batcher=AddBatcher(
+                store.ledger,
+                CapacityLimiter(settings.command_threads),
+                AccountLocks(settings.postgres.conninfo()) if settings.postgres else None,
+            ),
         )
         app.state.api.batcher.start()
         if live is not None:

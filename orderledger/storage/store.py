@@ -17,6 +17,7 @@ from orderledger.projections.tables import Target
 from orderledger.storage.credentials import Credentials
 from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
 from orderledger.storage.schema import create_core_schema
+from orderledger.storage.schema import lock as schema_lock
 from orderledger.storage.sequences import DatabaseSequences
 from orderledger.storage.settings import Settings
 
@@ -73,7 +74,11 @@ class Store:
         settings = settings or Settings.from_env()
         db = open_database(settings, max_size=pool_size)
         create_core_schema(db)
-        ledger = Ledger(DatabaseSequences(db), env=ledger_env(settings, pool_size))
+        with db.transaction() as cursor:
+            # Workers starting together each create the event store's tables and function;
+            # unserialised, one failed with "tuple concurrently updated" and took uvicorn down.
+            schema_lock(db, cursor)
+            ledger = Ledger(DatabaseSequences(db), env=ledger_env(settings, pool_size))
         store = cls(settings, db, ledger)
         store.projector().ensure()
         return store

@@ -1,7 +1,8 @@
 """`status` with one query: the key's account and the asked-for orders read together.
 
 Networks poll every order every minute, so `status` is the hottest request. Answering it
-took two round trips (the key, then the orders); one LEFT JOIN answers both. The rows are
+took two round trips (the key, then the orders); one LEFT JOIN answers both, and on
+PostgreSQL the look-ups of the requests waiting in a worker share one query. The rows are
 read for this request only, after the key is known to be valid, and handed to the usual
 `status` code through a `ReadModels` that serves them: nothing is kept between requests.
 An order not in the table yet still falls through to the replay (read-your-writes), and
@@ -10,6 +11,7 @@ anything this path cannot prepare (no such key, a malformed request) takes the u
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,86 @@ KEY_AND_ORDERS_SQL = (
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number {{numbers}} "
     "WHERE c.token_hash = %s AND c.role = %s"
 )
+
+
+# Every `status` look-up a worker has waiting, as (request, key hash, number) triples: one
+# query answers them all. A request with no valid number sends one triple with no number,
+# so that its key is still checked.
+BATCHED_SQL = (
+    f"SELECT q.i, c.subject, {COLUMNS} "
+    "FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS q(i, h, n) "
+    "JOIN orderledger_credentials c ON c.token_hash = q.h AND c.role = %s "
+    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
+)
+
+Found = tuple[str, dict[int, OrderStatusRow]] | None
+
+
+class StatusLookups:
+    """Collects the `status` look-ups that arrive while one is running; one query for all.
+
+    The read-side twin of group commit: every look-up is sent after its request arrived,
+    so each still sees every commit that preceded it. Nothing is kept once answered.
+    """
+
+    def __init__(self, reads: ReadModels) -> None:
+        self.reads = reads
+        self.waiting: list[tuple[str, set[int], asyncio.Future[Found]]] = []
+        self.running = False
+
+    async def __call__(self, key_hash: str, numbers: set[int]) -> Found:
+        answer: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
+        self.waiting.append((key_hash, numbers, answer))
+        if not self.running:
+            self.running = True
+            asyncio.get_running_loop().create_task(self.drain())
+        return await answer
+
+    async def drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                try:
+                    results = await self.look_up(batch)
+                except Exception as error:
+                    for _, _, answer in batch:
+                        if not answer.done():
+                            answer.set_exception(error)
+                    continue
+                for (_, _, answer), result in zip(batch, results, strict=True):
+                    if not answer.done():
+                        answer.set_result(result)
+        finally:
+            self.running = False
+
+    async def look_up(self, batch: list[tuple[str, set[int], Any]]) -> list[Found]:
+        index: list[int] = []
+        hashes: list[str] = []
+        numbers: list[int | None] = []
+        for i, (key_hash, wanted, _) in enumerate(batch):
+            asked: list[int | None] = [*sorted(wanted)] or [None]
+            for number in asked:
+                index.append(i)
+                hashes.append(key_hash)
+                numbers.append(number)
+        found = await self.reads.query(BATCHED_SQL, [index, hashes, numbers, Role.API.value])
+        results: list[Found] = [None] * len(batch)
+        for values in found:
+            i, subject = int(values[0]), str(values[1])
+            result = results[i] or (subject, {})
+            results[i] = result
+            if values[2] is not None:
+                row = ORDER_STATUS.from_db(values[2:])
+                result[1][row.number] = row
+        return results
+
+
+def lookups_of(reads: ReadModels) -> StatusLookups:
+    """The worker's batcher, kept on its read models (one per app, not per module)."""
+    lookups = reads.__dict__.get("status_lookups")
+    if not isinstance(lookups, StatusLookups):
+        lookups = reads.__dict__["status_lookups"] = StatusLookups(reads)
+    return lookups
 
 
 class Prefetched(ReadModels):
@@ -65,13 +147,12 @@ def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
 async def key_and_orders(
     reads: ReadModels, key: str, numbers: set[int]
 ) -> tuple[str, dict[int, OrderStatusRow]] | None:
-    params: list[Any]
     if reads.dialect == "postgres":
-        sql, params = KEY_AND_ORDERS_SQL.format(numbers="= ANY(%s)"), [sorted(numbers)]
-    else:
-        marks = ", ".join(["%s"] * len(numbers)) or "NULL"
-        sql, params = KEY_AND_ORDERS_SQL.format(numbers=f"IN ({marks})"), sorted(numbers)
-    found = await reads.query(sql, [*params, token_hash(key), Role.API.value])
+        return await lookups_of(reads)(token_hash(key), numbers)
+    # SQLite is read in a thread, one query at a time: one query per request.
+    marks = ", ".join(["%s"] * len(numbers)) or "NULL"
+    sql = KEY_AND_ORDERS_SQL.format(numbers=f"IN ({marks})")
+    found = await reads.query(sql, [*sorted(numbers), token_hash(key), Role.API.value])
     if not found:
         return None
     rows = [ORDER_STATUS.from_db(values[1:]) for values in found if values[1] is not None]

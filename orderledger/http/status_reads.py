@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from orderledger.domain.errors import LedgerError
@@ -85,25 +86,35 @@ class StatusLookups:
             self.running = False
 
     async def look_up(self, batch: list[tuple[str, set[int], Any]]) -> list[Found]:
-        index: list[int] = []
+        index: list[str] = []
         hashes: list[str] = []
-        numbers: list[int | None] = []
+        numbers: list[str] = []
         for i, (key_hash, wanted, _) in enumerate(batch):
-            asked: list[int | None] = [*sorted(wanted)] or [None]
-            for number in asked:
-                index.append(i)
-                hashes.append(key_hash)
-                numbers.append(number)
-        found = await self.reads.query(BATCHED_SQL, [index, hashes, numbers, Role.API.value])
+            asked = [str(n) for n in sorted(wanted)] or ["NULL"]
+            index += [str(i)] * len(asked)
+            hashes += [key_hash] * len(asked)  # hex digits: nothing to quote
+            numbers += asked
+        # Arrays sent as literals: psycopg dumps a Python list element by element.
+        arrays = ["{" + ",".join(items) + "}" for items in (index, hashes, numbers)]
+        found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
         results: list[Found] = [None] * len(batch)
         for values in found:
             i, subject = int(values[0]), str(values[1])
             result = results[i] or (subject, {})
             results[i] = result
             if values[2] is not None:
-                row = ORDER_STATUS.from_db(values[2:])
+                row = row_of(values[2:])
                 result[1][row.number] = row
         return results
+
+
+DECIMALS = frozenset(i for i, (_, kind) in enumerate(ORDER_STATUS.columns) if kind is Decimal)
+
+
+def row_of(values: Sequence[Any]) -> OrderStatusRow:
+    """`ORDER_STATUS.from_db` for PostgreSQL, whose driver already returns ints and strs."""
+    fields: list[Any] = [Decimal(v) if i in DECIMALS else v for i, v in enumerate(values)]
+    return OrderStatusRow(*fields)
 
 
 def lookups_of(reads: ReadModels) -> StatusLookups:

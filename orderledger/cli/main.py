@@ -10,6 +10,7 @@ from types import ModuleType
 from orderledger.cli import (
     accounts,
     auditors,
+    bench,
     operators,
     orders,
     projections,
@@ -28,6 +29,7 @@ COMMAND_GROUPS: tuple[ModuleType, ...] = (
     refills,
     auditors,
     projections,
+    bench,
 )
 
 

@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.storage.settings import Settings
 
 
@@ -24,13 +25,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def serve(args: argparse.Namespace) -> int:
     print(f"orderledger on {Settings.from_env().describe()}", flush=True)
+    run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
+    return 0
+
+
+def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
+    """The server settings, shared with the benchmark's baseline so both are served alike."""
     uvicorn.run(
-        "orderledger.http.app:create_app",
+        factory,
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=max(args.workers, 1),
+        host=host,
+        port=port,
+        workers=max(workers, 1),
         log_level="info",
         access_log=False,
+        http=NODELAY_PROTOCOL,
     )
-    return 0

@@ -17,6 +17,7 @@ from litestar import Request, Response, route
 from orderledger.domain.errors import IncorrectRequest, LedgerError, UnknownOrder, UnknownRefill
 from orderledger.domain.ledger import Ledger
 from orderledger.http import presenters
+from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
 from orderledger.http.parsing import (
     ACTIONS,
@@ -34,6 +35,7 @@ from orderledger.http.parsing import (
     valid_id,
 )
 from orderledger.http.reads import ReadModels
+from orderledger.http.status_reads import prefetch_status
 from orderledger.projections import replay
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class ApiContext:
     ledger: Ledger
     commands: CapacityLimiter
     errors_as_200: bool
+    batcher: AddBatcher | None = None
 
 
 def answer(body: Any, status: int = 200) -> Response[bytes]:
@@ -77,7 +80,12 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
     except Exception:  # a body that is not what its content type says: treat it as empty
         fields = {}
     key = fields.get("key")
-    account = await ctx.reads.account_for_key(str(key)) if key else None
+    account: str | None
+    prefetched = await prefetch_status(ctx, str(key), fields) if key else None
+    if prefetched is not None:  # status: the key and its orders in one query
+        account, ctx = prefetched
+    else:
+        account = await ctx.reads.account_for_key(str(key)) if key else None
     if account is None:
         return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
     action = fields.get("action")
@@ -103,7 +111,10 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
         case Add(service=service):
             if service is None:
                 raise IncorrectRequest("service is required")
-            order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
+            if ctx.batcher is not None:  # group commit: see add_batcher
+                order = await ctx.batcher.place(UUID(account), service, fields)
+            else:
+                order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
             return {"order": order.number}
         case Status(order=order, orders=orders):
             return await status(ctx, account, order, ids_of(order, orders, "order"))

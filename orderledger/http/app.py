@@ -13,6 +13,8 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from orderledger.http.account_locks import AccountLocks
+from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
 from orderledger.http.dispatch import DISPATCH_HANDLERS
@@ -55,12 +57,19 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
             ledger=store.ledger,
             commands=CapacityLimiter(settings.command_threads),
             errors_as_200=settings.errors_as_200,
+            batcher=AddBatcher(
+                store.ledger,
+                CapacityLimiter(settings.command_threads),
+                AccountLocks(settings.postgres.conninfo()) if settings.postgres else None,
+            ),
         )
+        app.state.api.batcher.start()
         if live is not None:
             live.start()
         try:
             yield
         finally:
+            await app.state.api.batcher.stop()
             if live is not None:
                 live.stop()
             if isinstance(query, PostgresQuery):

@@ -6,6 +6,7 @@ converts it in lax mode ("123" becomes 123), and unknown fields are ignored.
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -74,33 +75,53 @@ FIELD_ERRORS = {
 def flatten(pairs: Any) -> dict[str, Any]:
     """Form pairs to fields. `orders[]=1&orders[]=2`, `orders[0]=1` and a repeated `orders`
     (what PHP's http_build_query, Node's qs and Python's requests send for a list) become a
-    list; any other repeated field keeps its last value."""
+    list, in the client's order; any other repeated field keeps its last value."""
     fields: dict[str, Any] = {}
-    lists: dict[str, list[Any]] = {}
+    lists: dict[str, list[tuple[int, Any]]] = {}
     for raw_name, value in pairs:
         name = str(raw_name)
-        base = name.split("[", 1)[0] if name.endswith("]") else name
-        lists.setdefault(base, []).append(value)
+        base, _, index = name[:-1].partition("[") if name.endswith("]") else (name, "", "")
+        position = int(index) if index.isdigit() else len(lists.get(base, ()))
+        lists.setdefault(base, []).append((position, value))
         fields[base] = value
     for name, values in lists.items():
         if len(values) > 1 and name in MULTI.values():
-            fields[name] = values
+            fields[name] = [value for _, value in sorted(values, key=lambda item: item[0])]
     return fields
+
+
+def charset_of(content_type: str) -> str:
+    """The body's declared charset (PHP clients may send ISO-8859-1); UTF-8 otherwise."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            try:
+                return codecs.lookup(value.strip().strip('"')).name
+            except LookupError:
+                break
+    return "utf-8"
+
+
+def form_pairs(text: str, charset: str = "utf-8") -> list[tuple[str, str]]:
+    # Parsed here rather than by the framework, whose form parser loses the order of keys.
+    return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
 
 
 async def read_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Every field the client sent, the body's over the query string's."""
-    fields = flatten(request.query_params.multi_items())
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    fields = flatten(form_pairs(query))
     if request.method != "POST":
         return fields
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    header = request.headers.get("content-type", "")
+    content_type = header.split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
         form = await request.form()
         fields.update(flatten(form.multi_items()))
         return fields
-    body = await request.body()
-    text = body.decode("utf-8", errors="replace").strip()
-    if content_type.endswith("json") or text.startswith("{"):
+    charset = charset_of(header)
+    text = (await request.body()).decode(charset, errors="replace").strip()
+    if content_type.endswith("json") or (content_type == "" and text.startswith("{")):
         try:
             document = json.loads(text) if text else {}
         except json.JSONDecodeError:
@@ -108,7 +129,7 @@ async def read_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
         if isinstance(document, dict):
             fields.update(document)
         return fields
-    fields.update(flatten(parse_qsl(text, keep_blank_values=True)))
+    fields.update(flatten(form_pairs(text, charset)))
     return fields
 
 

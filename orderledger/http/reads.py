@@ -34,7 +34,15 @@ class Query(Protocol):
 
 class PostgresQuery:
     def __init__(self, conninfo: str, size: int) -> None:
-        self.pool = AsyncConnectionPool(conninfo, min_size=min(2, size), max_size=size, open=False)
+        # Autocommit: each read is one statement, so a transaction would only add a COMMIT
+        # round trip per query (and every read still sees every committed row).
+        self.pool = AsyncConnectionPool(
+            conninfo,
+            min_size=min(2, size),
+            max_size=size,
+            open=False,
+            kwargs={"autocommit": True},
+        )
 
     async def open(self) -> None:
         await self.pool.open(wait=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 import psycopg
+from psycopg import sql
 
 from orderledger.projections.runner import ConcurrentProjection, Projector
 
@@ -35,8 +36,9 @@ class Leadership(Protocol):
 class PostgresLeadership:
     """An advisory lock held on one connection, which also LISTENs for new events."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, channel: str = EVENTS_CHANNEL) -> None:
         self.conninfo = conninfo
+        self.channel = channel  # the event store's NOTIFY channel (its events table's name)
         self.conn: psycopg.Connection[tuple[object, ...]] | None = None
         self.leading = False
 
@@ -49,7 +51,7 @@ class PostgresLeadership:
             row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (PROJECTOR_LOCK,)).fetchone()
             self.leading = bool(row and row[0])
             if self.leading:
-                self.conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             else:
                 self.release()
         except psycopg.Error:

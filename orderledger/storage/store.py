@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orderledger.domain.ledger import Ledger
-from orderledger.projections.live import FileLeadership, Leadership, PostgresLeadership
+from orderledger.projections.live import (
+    EVENTS_CHANNEL,
+    FileLeadership,
+    Leadership,
+    PostgresLeadership,
+)
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import Projector
 from orderledger.projections.tables import Target
 from orderledger.storage.credentials import Credentials
 from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
 from orderledger.storage.schema import create_core_schema
+from orderledger.storage.schema import lock as schema_lock
 from orderledger.storage.sequences import DatabaseSequences
 from orderledger.storage.settings import Settings
 
@@ -69,7 +75,11 @@ class Store:
         settings = settings or Settings.from_env()
         db = open_database(settings, max_size=pool_size)
         create_core_schema(db)
-        ledger = Ledger(DatabaseSequences(db), env=ledger_env(settings, pool_size))
+        with db.transaction() as cursor:
+            # Workers starting together each create the event store's tables and function;
+            # unserialised, one failed with "tuple concurrently updated" and took uvicorn down.
+            schema_lock(db, cursor)
+            ledger = Ledger(DatabaseSequences(db), env=ledger_env(settings, pool_size))
         store = cls(settings, db, ledger)
         store.projector().ensure()
         return store
@@ -80,7 +90,9 @@ class Store:
     def leadership(self) -> Leadership:
         if self.settings.postgres is None:
             return FileLeadership(self.settings.data_dir / "projector.lock")
-        return PostgresLeadership(self.settings.postgres.conninfo())
+        # eventsourcing notifies on a channel named after the events table, on every commit
+        channel = str(getattr(self.ledger.recorder, "channel_name", EVENTS_CHANNEL))
+        return PostgresLeadership(self.settings.postgres.conninfo(), channel)
 
     def close(self) -> None:
         self.ledger.close()

@@ -1,0 +1,1 @@
+"""`orderledger bench`: the network's hot paths, measured against a bare endpoint's ceiling."""

@@ -1,0 +1,111 @@
+"""Group commit for `add`: the orders that arrive together are committed together.
+
+Writers to the event store are serial (one table lock per transaction), so one order per
+transaction caps `add` at the rate of transactions. Here each worker collects the `add`s that
+arrive while its previous batch is being committed (or within a millisecond or two when it
+is idle) and hands each account's share to `place_orders`: decided in sequence against the
+same Account, committed in one transaction. Every guarantee of `place_order` holds: an `add`
+is answered only after its own events are committed, a refused order refuses only itself,
+a conflict with another writer decides the batch again, and nothing is answered from memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+
+from orderledger.domain.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.domain.errors import LedgerError
+from orderledger.domain.ledger import Ledger
+from orderledger.domain.order import Order
+from orderledger.http.account_locks import AccountLocks
+
+COLLECT_SECONDS = 0.0015
+MAX_BATCH = 200
+
+
+@dataclass
+class Pending:
+    account: UUID
+    command: PlaceOrder
+    answer: asyncio.Future[Order] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class AddBatcher:
+    def __init__(
+        self, ledger: Ledger, limiter: CapacityLimiter, locks: AccountLocks | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.limiter = limiter
+        self.locks = locks
+        self.queue: asyncio.Queue[Pending] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.run(), name="add-batcher")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        while not self.queue.empty():
+            self.queue.get_nowait().answer.cancel()
+        if self.locks is not None:
+            self.locks.close()
+
+    async def place(self, account: UUID, service: int, fields: Mapping[str, Any]) -> Order:
+        """The placed order, once committed; or the refusal of this order alone."""
+        pending = Pending(account, PlaceOrder(service, fields))
+        await self.queue.put(pending)
+        return await pending.answer
+
+    async def run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            await asyncio.sleep(COLLECT_SECONDS)  # let the requests arriving together join
+            while not self.queue.empty() and len(batch) < MAX_BATCH:
+                batch.append(self.queue.get_nowait())
+            await self.commit(batch)
+
+    async def commit(self, batch: list[Pending]) -> None:
+        by_account: dict[UUID, list[Pending]] = defaultdict(list)
+        for pending in batch:
+            by_account[pending.account].append(pending)
+        await asyncio.gather(*(self.commit_account(a, p) for a, p in by_account.items()))
+
+    def place_orders(self, account: UUID, commands: list[PlaceOrder]) -> list[Outcome]:
+        if self.locks is None:
+            return place_orders(self.ledger, account, commands)
+        with self.locks.held(account):
+            return place_orders(self.ledger, account, commands)
+
+    async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
+        commands = [pending.command for pending in batch]
+        try:
+            outcomes = await anyio.to_thread.run_sync(
+                partial(self.place_orders, account, commands), limiter=self.limiter
+            )
+        except Exception as error:  # nothing was committed: every order of the batch fails
+            for pending in batch:
+                if not pending.answer.done():
+                    pending.answer.set_exception(error)
+            return
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if pending.answer.done():  # the client went away; its order stands
+                continue
+            if isinstance(outcome, LedgerError):
+                pending.answer.set_exception(outcome)
+            else:
+                pending.answer.set_result(outcome)

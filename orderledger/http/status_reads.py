@@ -1,0 +1,188 @@
+"""`status` with one query: the key's account and the asked-for orders read together.
+
+Networks poll every order every minute, so `status` is the hottest request. Answering it
+took two round trips (the key, then the orders); one LEFT JOIN answers both, and on
+PostgreSQL the look-ups of the requests waiting in a worker share one query. The rows are
+read for this request only, after the key is known to be valid, and handed to the usual
+`status` code through a `ReadModels` that serves them: nothing is kept between requests.
+An order not in the table yet still falls through to the replay (read-your-writes), and
+anything this path cannot prepare (no such key, a malformed request) takes the usual path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from orderledger.domain.errors import LedgerError
+from orderledger.http.parsing import Status, as_number, parse_action, split_ids, valid_id
+from orderledger.http.reads import ReadModels
+from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
+from orderledger.projections.tables import Target, column_names
+from orderledger.storage.credentials import Role, token_hash
+
+if TYPE_CHECKING:
+    from orderledger.http.api_v2 import ApiContext
+
+COLUMNS = ", ".join(f"o.{name}" for name in column_names(Target.live(ORDER_STATUS)))
+KEY_AND_ORDERS_SQL = (
+    f"SELECT c.subject, {COLUMNS} FROM orderledger_credentials c "
+    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number {{numbers}} "
+    "WHERE c.token_hash = %s AND c.role = %s"
+)
+
+
+# Every `status` look-up a worker has waiting, as (request, key hash, number) triples: one
+# query answers them all. A request with no valid number sends one triple with no number,
+# so that its key is still checked.
+BATCHED_SQL = (
+    f"SELECT q.i, c.subject, {COLUMNS} "
+    "FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS q(i, h, n) "
+    "JOIN orderledger_credentials c ON c.token_hash = q.h AND c.role = %s "
+    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
+)
+
+Found = tuple[str, dict[int, OrderStatusRow]] | None
+
+
+class StatusLookups:
+    """Collects the `status` look-ups that arrive while one is running; one query for all.
+
+    The read-side twin of group commit: every look-up is sent after its request arrived,
+    so each still sees every commit that preceded it. Nothing is kept once answered.
+    """
+
+    def __init__(self, reads: ReadModels) -> None:
+        self.reads = reads
+        self.waiting: list[tuple[str, set[int], asyncio.Future[Found]]] = []
+        self.running = False
+
+    async def __call__(self, key_hash: str, numbers: set[int]) -> Found:
+        answer: asyncio.Future[Found] = asyncio.get_running_loop().create_future()
+        self.waiting.append((key_hash, numbers, answer))
+        if not self.running:
+            self.running = True
+            asyncio.get_running_loop().create_task(self.drain())
+        return await answer
+
+    async def drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                try:
+                    results = await self.look_up(batch)
+                except Exception as error:
+                    for _, _, answer in batch:
+                        if not answer.done():
+                            answer.set_exception(error)
+                    continue
+                for (_, _, answer), result in zip(batch, results, strict=True):
+                    if not answer.done():
+                        answer.set_result(result)
+        finally:
+            self.running = False
+
+    async def look_up(self, batch: list[tuple[str, set[int], Any]]) -> list[Found]:
+        index: list[str] = []
+        hashes: list[str] = []
+        numbers: list[str] = []
+        for i, (key_hash, wanted, _) in enumerate(batch):
+            asked = [str(n) for n in sorted(wanted)] or ["NULL"]
+            index += [str(i)] * len(asked)
+            hashes += [key_hash] * len(asked)  # hex digits: nothing to quote
+            numbers += asked
+        # Arrays sent as literals: psycopg dumps a Python list element by element.
+        arrays = ["{" + ",".join(items) + "}" for items in (index, hashes, numbers)]
+        found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
+        results: list[Found] = [None] * len(batch)
+        for values in found:
+            i, subject = int(values[0]), str(values[1])
+            result = results[i] or (subject, {})
+            results[i] = result
+            if values[2] is not None:
+                row = row_of(values[2:])
+                result[1][row.number] = row
+        return results
+
+
+DECIMALS = frozenset(i for i, (_, kind) in enumerate(ORDER_STATUS.columns) if kind is Decimal)
+
+
+def row_of(values: Sequence[Any]) -> OrderStatusRow:
+    """`ORDER_STATUS.from_db` for PostgreSQL, whose driver already returns ints and strs."""
+    fields: list[Any] = [Decimal(v) if i in DECIMALS else v for i, v in enumerate(values)]
+    return OrderStatusRow(*fields)
+
+
+def lookups_of(reads: ReadModels) -> StatusLookups:
+    """The worker's batcher, kept on its read models (one per app, not per module)."""
+    lookups = reads.__dict__.get("status_lookups")
+    if not isinstance(lookups, StatusLookups):
+        lookups = reads.__dict__["status_lookups"] = StatusLookups(reads)
+    return lookups
+
+
+class Prefetched(ReadModels):
+    """The read models, with this request's order rows already read."""
+
+    def __init__(
+        self, reads: ReadModels, account: str, numbers: set[int], rows: dict[int, OrderStatusRow]
+    ) -> None:
+        super().__init__(reads.query, reads.dialect)
+        self.account = account
+        self.numbers = numbers
+        self.rows = rows
+
+    async def orders(self, account_id: str, numbers: Sequence[int]) -> dict[int, OrderStatusRow]:
+        if account_id != self.account or not self.numbers.issuperset(numbers):
+            return await super().orders(account_id, numbers)
+        return {n: self.rows[n] for n in numbers if n in self.rows}
+
+
+def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
+    """The order numbers a `status` request asks for; None when it is not a valid one."""
+    try:
+        request = parse_action(fields)
+        if not isinstance(request, Status):
+            return None
+        if request.orders is not None:
+            return {n for token in split_ids(request.orders) if (n := as_number(token))}
+    except LedgerError:
+        return None
+    if request.order is None:
+        return None
+    return {request.order} if valid_id(request.order) else set()
+
+
+async def key_and_orders(
+    reads: ReadModels, key: str, numbers: set[int]
+) -> tuple[str, dict[int, OrderStatusRow]] | None:
+    if reads.dialect == "postgres":
+        return await lookups_of(reads)(token_hash(key), numbers)
+    # SQLite is read in a thread, one query at a time: one query per request.
+    marks = ", ".join(["%s"] * len(numbers)) or "NULL"
+    sql = KEY_AND_ORDERS_SQL.format(numbers=f"IN ({marks})")
+    found = await reads.query(sql, [*sorted(numbers), token_hash(key), Role.API.value])
+    if not found:
+        return None
+    rows = [ORDER_STATUS.from_db(values[1:]) for values in found if values[1] is not None]
+    return str(found[0][0]), {row.number: row for row in rows}
+
+
+async def prefetch_status(
+    ctx: ApiContext, key: str, fields: Mapping[str, Any]
+) -> tuple[str, ApiContext] | None:
+    """For a `status` request: the key's account and a context holding its order rows."""
+    if fields.get("action") != "status":
+        return None
+    numbers = wanted_numbers(fields)
+    if numbers is None:
+        return None
+    found = await key_and_orders(ctx.reads, key, numbers)
+    if found is None:
+        return None
+    account, rows = found
+    return account, replace(ctx, reads=Prefetched(ctx.reads, account, numbers, rows))

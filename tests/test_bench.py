@@ -1,0 +1,56 @@
+"""The benchmark runs end to end and reports every figure it promises."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ADMIN_URL
+
+FIGURES = {
+    "baseline_rps",
+    "status_single_rps",
+    "status_single_ratio",
+    "status_batch100_rps",
+    "status_batch100_orders_per_s",
+    "status_batch100_ratio",
+    "add_rps",
+    "projection_lag_p99_ms",
+    "rebuild_events_per_s",
+    "status_latency_growth",
+    "worker_rss_mb",
+}
+
+
+@pytest.mark.slow
+def test_quick_bench_reports_every_figure_as_a_positive_number() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orderledger.cli.main",
+            "bench",
+            "--quick",
+            "--json",
+            "--admin-url",
+            ADMIN_URL,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert set(figures) == FIGURES
+    for name, value in figures.items():
+        assert isinstance(value, float | int) and math.isfinite(value), name
+        # a row may become visible before its add's answer arrives: a lag of 0 is possible
+        assert value > 0 or (name == "projection_lag_p99_ms" and value == 0), name
+    assert figures["status_batch100_orders_per_s"] == pytest.approx(
+        figures["status_batch100_rps"] * 100, rel=1e-3
+    )

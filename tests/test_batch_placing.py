@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orderledger.domain.batch_placing import PlaceOrder, place_orders
+from orderledger.domain.batch_placing import PlaceOrder
 from orderledger.domain.errors import (
     ActiveOrderWithLink,
     NotEnoughFunds,
@@ -23,7 +23,7 @@ def add(link: str, quantity: int = 1000, service: int = 1) -> PlaceOrder:
 def test_a_batch_never_spends_more_than_the_balance(store: Store) -> None:
     store.ledger.sync_services([entry(1)])  # 2.50 per 1000
     account, _ = open_account(store, deposit="6")
-    outcomes = place_orders(store.ledger, account.id, [add("a"), add("b"), add("c"), add("d")])
+    outcomes = store.ledger.place_orders(account.id, [add("a"), add("b"), add("c"), add("d")])
     assert [type(o) for o in outcomes] == [Order, Order, NotEnoughFunds, NotEnoughFunds]
     assert store.ledger.account("network").balance == Decimal("1.00000")
 
@@ -31,8 +31,7 @@ def test_a_batch_never_spends_more_than_the_balance(store: Store) -> None:
 def test_a_refused_order_does_not_stop_the_others(store: Store) -> None:
     store.ledger.sync_services([entry(1)])
     account, _ = open_account(store)
-    outcomes = place_orders(
-        store.ledger,
+    outcomes = store.ledger.place_orders(
         account.id,
         [add("a"), add("b", service=99), add("c", quantity=5), add("a"), add("d")],
     )
@@ -46,7 +45,7 @@ def test_a_refused_order_does_not_stop_the_others(store: Store) -> None:
 def test_batched_orders_are_numbered_in_order_and_projected(store: Store) -> None:
     store.ledger.sync_services([entry(1)])
     account, _ = open_account(store)
-    outcomes = place_orders(store.ledger, account.id, [add(f"link-{i}") for i in range(5)])
+    outcomes = store.ledger.place_orders(account.id, [add(f"link-{i}") for i in range(5)])
     numbers = [o.number for o in outcomes if isinstance(o, Order)]
     assert numbers == sorted(numbers) and len(set(numbers)) == 5
     store.projector().catch_up()
@@ -59,5 +58,5 @@ def test_a_link_taken_before_the_batch_is_refused_in_it(store: Store) -> None:
     store.ledger.sync_services([entry(1)])
     account, _ = open_account(store)
     store.ledger.place_order(account.id, 1, {"link": "busy", "quantity": "1000"})
-    outcomes = place_orders(store.ledger, account.id, [add("busy"), add("free")])
+    outcomes = store.ledger.place_orders(account.id, [add("busy"), add("free")])
     assert [type(o) for o in outcomes] == [ActiveOrderWithLink, Order]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from orderledger.domain.account import Billing
-from orderledger.domain.batch_placing import PlaceOrder, place_orders
+from orderledger.domain.batch_placing import PlaceOrder
 from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
 from orderledger.domain.errors import LedgerError
 from orderledger.projections.registry import PROJECTIONS
@@ -87,7 +87,7 @@ def preload(
             PlaceOrder(*fixture.add_fields(i, preload_link(i)))
             for i in range(start, min(start + PRELOAD_BATCH, first + count))
         ]
-        for outcome in place_orders(store.ledger, account, commands):
+        for outcome in store.ledger.place_orders(account, commands):
             if isinstance(outcome, LedgerError):
                 raise outcome
             numbers.append(outcome.number)

@@ -28,12 +28,11 @@ from orderledger.domain.errors import (
     UnknownService,
 )
 from orderledger.domain.ids import active_link_id
+from orderledger.domain.ledger_base import LedgerBase
 from orderledger.domain.money import ZERO, charge_for
 from orderledger.domain.order import Order
-from orderledger.domain.placing import Placing
 from orderledger.domain.service import Service
 from orderledger.domain.service_types import Charging, Limits, OrderRequest, read_order
-from orderledger.storage.existing import existing_aggregates
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class BulkNumberSequence(Protocol):
     def next_numbers(self, name: str, count: int) -> list[int]: ...
 
 
-def order_numbers(ledger: Placing, count: int) -> list[int]:
+def order_numbers(ledger: LedgerBase, count: int) -> list[int]:
     """Numbers for `count` orders, in one round trip where the sequence can."""
     sequences = ledger.sequences
     if isinstance(sequences, BulkNumberSequence):
@@ -70,7 +69,7 @@ def order_numbers(ledger: Placing, count: int) -> list[int]:
     return [sequences.next_number("order") for _ in range(count)]
 
 
-def check(ledger: Placing, command: PlaceOrder, services: dict[int, Service | None]) -> Checked:
+def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service | None]) -> Checked:
     if command.service_number not in services:
         services[command.service_number] = ledger.service(command.service_number)
     service = services[command.service_number]
@@ -92,7 +91,7 @@ def check(ledger: Placing, command: PlaceOrder, services: dict[int, Service | No
 class Batch:
     """One attempt at deciding the batch: the aggregates it loaded and changed."""
 
-    def __init__(self, ledger: Placing, account: UUID, numbers: list[int]) -> None:
+    def __init__(self, ledger: LedgerBase, account: UUID, numbers: list[int]) -> None:
         self.ledger = ledger
         self.account_id = account
         self.numbers = numbers
@@ -108,7 +107,7 @@ class Batch:
             for item in checked
             if isinstance(item, Checked) and item.request.link
         }
-        existing = existing_aggregates(self.ledger.recorder, wanted)
+        existing = self.ledger.existing_ids(wanted)
         if existing is not None:
             self.absent = wanted - existing
 
@@ -159,7 +158,9 @@ class Batch:
         return order
 
 
-def place_orders(ledger: Placing, account: UUID, commands: Sequence[PlaceOrder]) -> list[Outcome]:
+def place_orders(
+    ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]
+) -> list[Outcome]:
     """Each command's order, or the refusal of that command alone; one transaction."""
     checked: list[Checked | LedgerError] = []
     services: dict[int, Service | None] = {}

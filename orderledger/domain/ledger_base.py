@@ -8,7 +8,7 @@ reloads and decides again, so a balance can never be spent twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -36,6 +36,9 @@ class LedgerBase(Application[UUID]):
     def __init__(self, sequences: NumberSequence, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
         self.sequences = sequences
+        # Which of many aggregates exist, in one query, where the store can tell (set by the
+        # storage layer); None means "load each to find out".
+        self.existing_ids: Callable[[Collection[UUID]], set[UUID] | None] = lambda ids: None
 
     # ---- loading -------------------------------------------------------------------------
 

@@ -2,90 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from orderledger.domain.active_link import ActiveLink
-from orderledger.domain.errors import (
-    ActiveOrderWithLink,
-    NotEnoughFunds,
-    OrderNotCancelable,
-    OrderNotRefillable,
-    UnknownService,
-)
-from orderledger.domain.ids import active_link_id
+from orderledger.domain.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.domain.errors import LedgerError, OrderNotCancelable, OrderNotRefillable
 from orderledger.domain.ledger_base import LedgerBase
-from orderledger.domain.money import ZERO, charge_for
 from orderledger.domain.order import REFILLABLE, Order
 from orderledger.domain.refill import Refill
-from orderledger.domain.service_types import Charging, Limits, read_order
 
 
 class Placing(LedgerBase):
     def place_order(self, account: UUID, service_number: int, fields: Mapping[str, Any]) -> Order:
-        service = self.service(service_number)
-        if service is None or not service.enabled:
-            raise UnknownService(str(service_number))
-        request = read_order(
-            service.type, Limits(service.min, service.max), service.dripfeed, fields
-        )
-        charge = (
-            ZERO
-            if request.charging is Charging.PER_POST
-            else charge_for(
-                service.rate, request.charged_quantity, flat=request.charging is Charging.FLAT
-            )
-        )
-        number: list[int] = []
+        """One `add`: decided and committed exactly as one of a batch."""
+        (outcome,) = self.place_orders(account, [PlaceOrder(service_number, fields)])
+        if isinstance(outcome, LedgerError):
+            raise outcome
+        return outcome
 
-        def decide() -> Order:
-            payer = self.account(account)
-            guard = self.load(ActiveLink, active_link_id(account, service_number, request.link))
-            if guard is not None and guard.is_taken:
-                raise ActiveOrderWithLink(request.link)
-            if not payer.can_pay(charge):
-                raise NotEnoughFunds(str(charge))
-            if not number:
-                number.append(self.sequences.next_number("order"))
-            order = Order(
-                number=number[0],
-                account_id=account,
-                currency=payer.currency,
-                service_number=service_number,
-                service_type=service.type,
-                link=request.link,
-                quantity=request.quantity,
-                runs=request.runs,
-                interval=request.interval,
-                charged_quantity=request.charged_quantity,
-                charge=charge,
-                details=request.details
-                if request.charging is not Charging.PER_POST
-                else {**request.details, "rate": str(service.rate)},  # posts charge at it
-            )
-            changed: list[Aggregate] = [order]
-            if charge:
-                payer.record_charge(order_number=order.number, amount=charge)
-                changed.append(payer)
-            if request.link:
-                if guard is None:
-                    guard = ActiveLink(
-                        account_id=account,
-                        service_number=service_number,
-                        link=request.link,
-                        order_number=order.number,
-                    )
-                else:
-                    guard.record_taken(order.number)
-                changed.append(guard)
-            self.save(*changed)
-            return order
-
-        return self.retrying(decide)
+    def place_orders(self, account: UUID, commands: Sequence[PlaceOrder]) -> list[Outcome]:
+        """Each command's order, or the refusal of that command alone; one transaction."""
+        return place_orders(self, account, commands)
 
     def request_cancel(self, account: UUID, number: int) -> Order:
         """The network asks to cancel; fulfilment decides how the order ends."""

@@ -23,7 +23,7 @@ from uuid import UUID
 import anyio.to_thread
 from anyio import CapacityLimiter
 
-from orderledger.domain.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.domain.batch_placing import Outcome, PlaceOrder
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
@@ -87,9 +87,9 @@ class AddBatcher:
 
     def place_orders(self, account: UUID, commands: list[PlaceOrder]) -> list[Outcome]:
         if self.locks is None:
-            return place_orders(self.ledger, account, commands)
+            return self.ledger.place_orders(account, commands)
         with self.locks.held(account):
-            return place_orders(self.ledger, account, commands)
+            return self.ledger.place_orders(account, commands)
 
     async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
         commands = [pending.command for pending in batch]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from orderledger.domain.ledger import Ledger
 from orderledger.projections.live import (
@@ -16,6 +17,7 @@ from orderledger.projections.runner import Projector
 from orderledger.projections.tables import Target
 from orderledger.storage.credentials import Credentials
 from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
+from orderledger.storage.existing import existing_aggregates
 from orderledger.storage.schema import create_core_schema
 from orderledger.storage.schema import lock as schema_lock
 from orderledger.storage.sequences import DatabaseSequences
@@ -80,6 +82,7 @@ class Store:
             # unserialised, one failed with "tuple concurrently updated" and took uvicorn down.
             schema_lock(db, cursor)
             ledger = Ledger(DatabaseSequences(db), env=ledger_env(settings, pool_size))
+        ledger.existing_ids = partial(existing_aggregates, ledger.recorder)
         store = cls(settings, db, ledger)
         store.projector().ensure()
         return store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.cli.common import issue_token
 from orderledger.storage.credentials import Role
 
 
@@ -22,12 +22,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def create_auditor(args: argparse.Namespace) -> int:
-    name = args.name.strip()
-    if not name:
-        raise CommandFailed("the auditor needs a name")
-    with opened_store() as store:
-        token = store.credentials.issue(Role.AUDITOR, name, name)
-    print(f"auditor {name}: send it as `Authorization: Bearer TOKEN` to /audit/...")
-    print("token (shown once, stored only as a hash):")
-    print(token)
-    return 0
+    return issue_token(
+        Role.AUDITOR, args.name, "send it as `Authorization: Bearer TOKEN` to /audit/..."
+    )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.money import InvalidAmount, parse_amount
 from orderledger.projections.runner import ConcurrentProjection
+from orderledger.storage.credentials import Role
 from orderledger.storage.settings import SettingsError
 from orderledger.storage.store import Store
 
@@ -67,3 +68,16 @@ def run_safely(command: Callable[[], int | None]) -> int:
             "interrupted; what was recorded so far is kept, run it again to resume", file=sys.stderr
         )
         return 130
+
+
+def issue_token(role: Role, raw_name: str, usage: str) -> int:
+    """Issue a bearer token for `role`, printed alone on the last line (stored hashed)."""
+    name = raw_name.strip()
+    if not name:
+        raise CommandFailed(f"the {role.value} needs a name")
+    with opened_store() as store:
+        token = store.credentials.issue(role, name, name)
+    print(f"{role.value} {name}: {usage}")
+    print("token (shown once, stored only as a hash):")
+    print(token)
+    return 0

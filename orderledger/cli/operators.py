@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.cli.common import issue_token
 from orderledger.storage.credentials import Role
 
 
@@ -23,12 +23,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def create_operator(args: argparse.Namespace) -> int:
-    name = args.name.strip()
-    if not name:
-        raise CommandFailed("the operator needs a name")
-    with opened_store() as store:
-        token = store.credentials.issue(Role.OPERATOR, name, name)
-    print(f"operator {name}: send 'Authorization: Bearer <token>' to /dispatch")
-    print("token (shown once, stored only as a hash):")
-    print(token)
-    return 0
+    return issue_token(
+        Role.OPERATOR, args.name, "send 'Authorization: Bearer <token>' to /dispatch"
+    )

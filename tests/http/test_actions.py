@@ -232,3 +232,13 @@ def test_repeated_ids_count_once_and_a_stray_single_id_is_ignored(network: Netwo
 
 def test_spaces_around_a_service_id_are_tolerated(network: Network) -> None:
     assert "order" in network.call(action="add", service=" 1 ", link="sp", quantity="100")
+
+
+def test_a_declared_latin_1_body_is_read_in_its_charset(network: Network, store: Store) -> None:
+    response = network.client.post(
+        "/api/v2",
+        content=f"key={network.key}&action=add&service=1&quantity=100&link=https://x/caf%E9".encode(),
+        headers={"content-type": "application/x-www-form-urlencoded; charset=ISO-8859-1"},
+    )
+    order = store.ledger.order(response.json()["order"])
+    assert order is not None and order.link == "https://x/café"

@@ -11,10 +11,17 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
+from eventsourcing.domain import CanInitAggregate
 from eventsourcing.utils import resolve_topic
 
 from orderledger.domain.ledger import Ledger
-from orderledger.projections.tables import Target, create_statements, load_rows, upsert_rows
+from orderledger.projections.tables import (
+    Target,
+    create_statements,
+    insert_rows,
+    load_rows,
+    upsert_rows,
+)
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.schema import create_tables
 
@@ -44,6 +51,24 @@ def read_positions(cursor: Cursor, names: Sequence[str]) -> dict[str, int]:
         list(names),
     )
     return {str(name): int(position) for name, position in cursor.fetchall()}
+
+
+def created_here(events: Sequence[Any]) -> set[str]:
+    """Ids whose aggregate is created within these events: no row can exist for them yet.
+
+    A row is only ever written from an aggregate's events, and its creation event is its
+    first (the recorder keeps one per id), so an aggregate created after the position has
+    nothing in the table: its rows need neither a read before nor a conflict check after.
+    """
+    seen: set[str] = set()
+    created: set[str] = set()
+    for event in events:
+        key = str(event.originator_id)
+        if key not in seen:
+            seen.add(key)
+            if isinstance(event, CanInitAggregate):
+                created.add(key)
+    return created
 
 
 class Projector:
@@ -96,9 +121,18 @@ class Projector:
     ) -> None:
         if last <= position:
             return
+        # The position first: a runner that overlaps waits here for the first to commit, then
+        # finds the position moved and rolls back before writing a row.
+        cursor.execute(
+            "UPDATE orderledger_tracking SET position = %s WHERE projection = %s AND position = %s",
+            (last, target.tracking, position),
+        )
+        if cursor.rowcount != 1:
+            raise ConcurrentProjection(target.tracking)
         evolve = target.projection.evolve
         relevant = [e for n, e in events if n > position and target.projection.handles(e)]
-        rows = load_rows(cursor, target, {str(e.originator_id) for e in relevant})
+        created = created_here(relevant)
+        rows = load_rows(cursor, target, {str(e.originator_id) for e in relevant} - created)
         changed: dict[str, Any] = {}
         for event in relevant:
             key = str(event.originator_id)
@@ -107,13 +141,12 @@ class Projector:
             if after is not before:
                 rows[key] = after
                 changed[key] = after
-        upsert_rows(cursor, target, changed)
-        cursor.execute(
-            "UPDATE orderledger_tracking SET position = %s WHERE projection = %s AND position = %s",
-            (last, target.tracking, position),
+        insert_rows(
+            cursor,
+            target,
+            [row for key, row in changed.items() if key in created and row is not None],
         )
-        if cursor.rowcount != 1:
-            raise ConcurrentProjection(target.tracking)
+        upsert_rows(cursor, target, {k: row for k, row in changed.items() if k not in created})
 
     def catch_up(
         self,

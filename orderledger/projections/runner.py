@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from eventsourcing.domain import CanInitAggregate
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from orderledger.domain.ledger import Ledger
@@ -26,6 +27,8 @@ from orderledger.storage.database import Cursor, Database
 from orderledger.storage.schema import create_tables
 
 PAGE_SIZE = 500
+# (notification id, row key, event): one decoded event of a page.
+Folded = tuple[int, str, Any]
 
 
 class ConcurrentProjection(RuntimeError):
@@ -53,7 +56,7 @@ def read_positions(cursor: Cursor, names: Sequence[str]) -> dict[str, int]:
     return {str(name): int(position) for name, position in cursor.fetchall()}
 
 
-def created_here(events: Sequence[Any]) -> set[str]:
+def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
     """Ids whose aggregate is created within these events: no row can exist for them yet.
 
     A row is only ever written from an aggregate's events, and its creation event is its
@@ -62,8 +65,7 @@ def created_here(events: Sequence[Any]) -> set[str]:
     """
     seen: set[str] = set()
     created: set[str] = set()
-    for event in events:
-        key = str(event.originator_id)
+    for key, event in events:
         if key not in seen:
             seen.add(key)
             if isinstance(event, CanInitAggregate):
@@ -107,17 +109,26 @@ class Projector:
         )
         if not page:
             return 0
-        events = [
-            (n.id, self.ledger.mapper.to_domain_event(n)) for n in page if self.wanted(n.topic)
-        ]
+        events = self.decode(page)
         last = page[-1].id
         with self.db.transaction() as cursor:
             for target in self.targets:
                 self.apply(cursor, target, positions[target.tracking], last, events)
         return len(page)
 
+    def decode(self, page: Sequence[Notification]) -> list[Folded]:
+        """The page's events some target folds, each with its row key (made once, not per
+        target: a UUID's str is a noticeable share of a rebuild)."""
+        to_event = self.ledger.mapper.to_domain_event
+        folded = []
+        for notification in page:
+            if self.wanted(notification.topic):
+                event = to_event(notification)
+                folded.append((notification.id, str(event.originator_id), event))
+        return folded
+
     def apply(
-        self, cursor: Cursor, target: Target, position: int, last: int, events: list[Any]
+        self, cursor: Cursor, target: Target, position: int, last: int, events: list[Folded]
     ) -> None:
         if last <= position:
             return
@@ -130,12 +141,12 @@ class Projector:
         if cursor.rowcount != 1:
             raise ConcurrentProjection(target.tracking)
         evolve = target.projection.evolve
-        relevant = [e for n, e in events if n > position and target.projection.handles(e)]
+        handled = target.projection.events
+        relevant = [(k, e) for n, k, e in events if n > position and isinstance(e, handled)]
         created = created_here(relevant)
-        rows = load_rows(cursor, target, {str(e.originator_id) for e in relevant} - created)
+        rows = load_rows(cursor, target, {key for key, _ in relevant} - created)
         changed: dict[str, Any] = {}
-        for event in relevant:
-            key = str(event.originator_id)
+        for key, event in relevant:
             before = rows.get(key)
             after = evolve(before, event)
             if after is not before:

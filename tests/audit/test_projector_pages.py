@@ -63,7 +63,7 @@ def test_a_runner_behind_another_rolls_back_before_writing_a_row(store: Store) -
     first.ensure()
     stale = first.positions()  # what a second runner read before the first committed
     page = store.ledger.recorder.select_notifications(start=0, limit=100_000)
-    events = [(n.id, store.ledger.mapper.to_domain_event(n)) for n in page]
+    events = first.decode(page)
     assert first.step() == len(page)
     written = tables(store, "_race")
 

@@ -1,34 +1,25 @@
-"""A full rebuild of every projection, timed.
+"""A full rebuild of every projection, timed: `orderledger projections rebuild` itself.
 
-Replays the whole event log through the same projector into fresh tables beside the live
-ones (`<table>_bench`, tracked as `<name>:bench`), so the live read models are untouched.
+The rebuild folds the whole event log into tables beside the live ones and switches them in;
+it runs after the server has stopped, so nothing else writes meanwhile. The figure counts
+the events of the log read, over the whole rebuild including its switch.
 """
 
 from __future__ import annotations
 
 import time
 
+from orderledger.projections.rebuild import rebuild
 from orderledger.projections.registry import PROJECTIONS
-from orderledger.projections.runner import Projector
-from orderledger.projections.tables import Target
 from orderledger.storage.store import Store
 
 
-def bench_targets() -> list[Target]:
-    return [Target(p, p.table + "_bench", p.name + ":bench") for p in PROJECTIONS]
-
-
 def rebuild_everything(store: Store) -> int:
-    """Fold every event into fresh tables; return how many events were read.
-
-    Until `orderledger projections rebuild` (issue 4) is on this branch, the live projector's
-    code replays into `*_bench` tables. To measure that command instead, this body becomes
-    `rebuild(store.ledger, store.db, PROJECTIONS, progress=counter)` from
-    `orderledger.projections.rebuild`, returning what the counter saw.
-    """
-    projector = Projector(store.ledger, store.db, bench_targets())
-    projector.ensure()
-    return projector.catch_up()
+    """Rebuild every projection from the first event; return how many events were read."""
+    read: list[int] = []
+    if not rebuild(store.ledger, store.db, PROJECTIONS, progress=read.append):
+        raise RuntimeError("the rebuild stopped before its switch")
+    return sum(read)
 
 
 def rebuild_events_per_s(store: Store) -> float:

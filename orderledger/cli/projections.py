@@ -8,9 +8,8 @@ import sys
 from tqdm import tqdm
 
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
-from orderledger.projections.rebuild import Rebuild
+from orderledger.projections.rebuild import REBUILD_PAGE_SIZE, Rebuild
 from orderledger.projections.registry import BY_NAME, PROJECTIONS
-from orderledger.projections.runner import PAGE_SIZE
 from orderledger.projections.status import projection_status
 from orderledger.projections.verify import verify
 
@@ -41,8 +40,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     rebuild.add_argument(
         "--page-size",
         type=int,
-        default=PAGE_SIZE,
-        help=f"events per transaction (default {PAGE_SIZE})",
+        default=REBUILD_PAGE_SIZE,
+        help=f"events per transaction (default {REBUILD_PAGE_SIZE:,})",
     )
     rebuild.add_argument(
         "--restart",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -44,10 +45,18 @@ class Projection(Generic[Row]):
         hints = typing.get_type_hints(self.row_type)
         return [(f.name, hints[f.name]) for f in dataclasses.fields(self.row_type)]  # type: ignore[arg-type]
 
+    @cached_property
+    def field_values(self) -> Callable[[Row], tuple[Any, ...]]:
+        # attrgetter, not dataclasses.astuple: astuple deep-copies every value, and writing
+        # rows is the projector's hottest loop (a rebuild writes every row of every table).
+        getter = attrgetter(*(name for name, _ in self.columns))
+        if len(self.columns) == 1:
+            return lambda row: (getter(row),)
+        return getter
+
     def to_db(self, row: Row) -> tuple[Any, ...]:
         return tuple(
-            str(value) if isinstance(value, Decimal) else value
-            for value in dataclasses.astuple(row)  # type: ignore[call-overload]
+            str(value) if isinstance(value, Decimal) else value for value in self.field_values(row)
         )
 
     def from_db(self, values: tuple[Any, ...]) -> Row:

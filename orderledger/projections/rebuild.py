@@ -20,7 +20,6 @@ from orderledger.domain.ledger import Ledger
 from orderledger.projections.base import Projection
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import (
-    PAGE_SIZE,
     ConcurrentProjection,
     Projector,
     read_positions,
@@ -29,6 +28,9 @@ from orderledger.projections.tables import Target
 from orderledger.storage.database import Cursor, Database
 
 REBUILD_SUFFIX = "_rebuild"
+# Larger pages than the live projector's: each page pays a few round trips and a commit,
+# which at 500 events were a third of a rebuild's time; 5,000 decoded events are a few MB.
+REBUILD_PAGE_SIZE = 5_000
 # Serialises two operators' switches on PostgreSQL (SQLite's write lock already does).
 SWITCH_LOCK = 7_316_244_003
 
@@ -60,7 +62,7 @@ class Rebuild:
         ledger: Ledger,
         db: Database,
         projections: Sequence[Projection[Any]],
-        page_size: int = PAGE_SIZE,
+        page_size: int = REBUILD_PAGE_SIZE,
     ) -> None:
         self.ledger = ledger
         self.db = db
@@ -155,11 +157,7 @@ class Rebuild:
             )
             if not page:
                 return start
-            events = [
-                (n.id, self.ledger.mapper.to_domain_event(n))
-                for n in page
-                if self.projector.wanted(n.topic)
-            ]
+            events = self.projector.decode(page)
             last = page[-1].id
             for target in self.targets:
                 self.projector.apply(cursor, target, positions[target.tracking], last, events)
@@ -192,7 +190,7 @@ def rebuild(
     ledger: Ledger,
     db: Database,
     projections: Sequence[Projection[Any]],
-    page_size: int = PAGE_SIZE,
+    page_size: int = REBUILD_PAGE_SIZE,
     progress: Callable[[int], object] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> bool:

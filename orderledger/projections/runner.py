@@ -11,14 +11,24 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
+from eventsourcing.domain import CanInitAggregate
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from orderledger.domain.ledger import Ledger
-from orderledger.projections.tables import Target, create_statements, load_rows, upsert_rows
+from orderledger.projections.tables import (
+    Target,
+    create_statements,
+    insert_rows,
+    load_rows,
+    upsert_rows,
+)
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.schema import create_tables
 
 PAGE_SIZE = 500
+# (notification id, row key, event): one decoded event of a page.
+Folded = tuple[int, str, Any]
 
 
 class ConcurrentProjection(RuntimeError):
@@ -44,6 +54,23 @@ def read_positions(cursor: Cursor, names: Sequence[str]) -> dict[str, int]:
         list(names),
     )
     return {str(name): int(position) for name, position in cursor.fetchall()}
+
+
+def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
+    """Ids whose aggregate is created within these events: no row can exist for them yet.
+
+    A row is only ever written from an aggregate's events, and its creation event is its
+    first (the recorder keeps one per id), so an aggregate created after the position has
+    nothing in the table: its rows need neither a read before nor a conflict check after.
+    """
+    seen: set[str] = set()
+    created: set[str] = set()
+    for key, event in events:
+        if key not in seen:
+            seen.add(key)
+            if isinstance(event, CanInitAggregate):
+                created.add(key)
+    return created
 
 
 class Projector:
@@ -82,38 +109,55 @@ class Projector:
         )
         if not page:
             return 0
-        events = [
-            (n.id, self.ledger.mapper.to_domain_event(n)) for n in page if self.wanted(n.topic)
-        ]
+        events = self.decode(page)
         last = page[-1].id
         with self.db.transaction() as cursor:
             for target in self.targets:
                 self.apply(cursor, target, positions[target.tracking], last, events)
         return len(page)
 
+    def decode(self, page: Sequence[Notification]) -> list[Folded]:
+        """The page's events some target folds, each with its row key (made once, not per
+        target: a UUID's str is a noticeable share of a rebuild)."""
+        to_event = self.ledger.mapper.to_domain_event
+        folded = []
+        for notification in page:
+            if self.wanted(notification.topic):
+                event = to_event(notification)
+                folded.append((notification.id, str(event.originator_id), event))
+        return folded
+
     def apply(
-        self, cursor: Cursor, target: Target, position: int, last: int, events: list[Any]
+        self, cursor: Cursor, target: Target, position: int, last: int, events: list[Folded]
     ) -> None:
         if last <= position:
             return
-        evolve = target.projection.evolve
-        relevant = [e for n, e in events if n > position and target.projection.handles(e)]
-        rows = load_rows(cursor, target, {str(e.originator_id) for e in relevant})
-        changed: dict[str, Any] = {}
-        for event in relevant:
-            key = str(event.originator_id)
-            before = rows.get(key)
-            after = evolve(before, event)
-            if after is not before:
-                rows[key] = after
-                changed[key] = after
-        upsert_rows(cursor, target, changed)
+        # The position first: a runner that overlaps waits here for the first to commit, then
+        # finds the position moved and rolls back before writing a row.
         cursor.execute(
             "UPDATE orderledger_tracking SET position = %s WHERE projection = %s AND position = %s",
             (last, target.tracking, position),
         )
         if cursor.rowcount != 1:
             raise ConcurrentProjection(target.tracking)
+        evolve = target.projection.evolve
+        handled = target.projection.events
+        relevant = [(k, e) for n, k, e in events if n > position and isinstance(e, handled)]
+        created = created_here(relevant)
+        rows = load_rows(cursor, target, {key for key, _ in relevant} - created)
+        changed: dict[str, Any] = {}
+        for key, event in relevant:
+            before = rows.get(key)
+            after = evolve(before, event)
+            if after is not before:
+                rows[key] = after
+                changed[key] = after
+        insert_rows(
+            cursor,
+            target,
+            [row for key, row in changed.items() if key in created and row is not None],
+        )
+        upsert_rows(cursor, target, {k: row for k, row in changed.items() if k not in created})
 
     def catch_up(
         self,

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
 from orderledger.projections.base import SQL_TYPES, Projection
 from orderledger.storage.database import Cursor
 
@@ -63,6 +65,24 @@ def load_rows(cursor: Cursor, target: Target, ids: Iterable[str]) -> dict[str, A
             row = target.projection.from_db(values)
             rows[row.id] = row
     return rows
+
+
+def insert_rows(cursor: Cursor, target: Target, rows: Iterable[Any]) -> None:
+    """Write rows known to be absent from the table: no conflict check, COPY on PostgreSQL.
+
+    A duplicate id still fails loudly (the primary key), it is just not expected.
+    """
+    values = [target.projection.to_db(row) for row in rows]
+    if not values:
+        return
+    names = ", ".join(column_names(target))
+    if isinstance(cursor, psycopg.Cursor):
+        with cursor.copy(f"COPY {target.table} ({names}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+    else:
+        marks = ", ".join(["%s"] * len(target.projection.columns))
+        cursor.executemany(f"INSERT INTO {target.table} ({names}) VALUES ({marks})", values)
 
 
 def upsert_rows(cursor: Cursor, target: Target, rows: Mapping[str, Any]) -> None:

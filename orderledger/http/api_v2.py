@@ -126,27 +126,28 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
             return await cancel(ctx, account, order, ids_of(order, orders, "order"))
 
 
-async def order_rows(ctx: ApiContext, account: str, numbers: list[int]) -> dict[int, Any]:
-    rows = await ctx.reads.orders(account, numbers)
-    missing = [n for n in numbers if n not in rows]
+async def order_answers(
+    ctx: ApiContext, account: str, numbers: list[int]
+) -> dict[int, dict[str, str]]:
+    answers = await ctx.reads.order_answers(account, numbers)
+    missing = [n for n in numbers if n not in answers]
     if missing:  # placed a moment ago and not yet projected: answer from the events
-        rows |= await in_thread(ctx, replay.orders_of, ctx.ledger, account, missing)
-    return rows
+        rows = await in_thread(ctx, replay.orders_of, ctx.ledger, account, missing)
+        answers |= {number: presenters.order_status(row) for number, row in rows.items()}
+    return answers
 
 
 async def status(ctx: ApiContext, account: str, single: int | None, ids: list[str] | None) -> Any:
     if ids is None:
         assert single is not None
-        rows = await order_rows(ctx, account, [single])
-        if single not in rows:
+        answers = await order_answers(ctx, account, [single])
+        if single not in answers:
             raise UnknownOrder(str(single))
-        return presenters.order_status(rows[single])
+        return answers[single]
     numbers = {token: as_number(token) for token in ids}
-    rows = await order_rows(ctx, account, sorted({n for n in numbers.values() if n}))
+    answers = await order_answers(ctx, account, sorted({n for n in numbers.values() if n}))
     return {
-        token: presenters.order_status(rows[n])
-        if n in rows
-        else presenters.error(error_text(UnknownOrder(token)))
+        token: answers[n] if n in answers else presenters.error(error_text(UnknownOrder(token)))
         for token, n in numbers.items()
     }
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from orderledger.domain.errors import LedgerError
+from orderledger.http import presenters
 from orderledger.http.parsing import Status, as_number, parse_action, split_ids, valid_id
 from orderledger.http.reads import ReadModels
-from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
+from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.tables import Target, column_names
 from orderledger.storage.credentials import Role, token_hash
 
@@ -37,15 +37,19 @@ KEY_AND_ORDERS_SQL = (
 
 # Every `status` look-up a worker has waiting, as (request, key hash, number) triples: one
 # query answers them all. A request with no valid number sends one triple with no number,
-# so that its key is still checked.
+# so that its key is still checked. Each order comes back as the text `status` shows
+# (`presenters.order_status_text`), so no row object or Decimal is made per order.
 BATCHED_SQL = (
-    f"SELECT q.i, c.subject, {COLUMNS} "
+    "SELECT q.i, c.subject, o.number, o.charge, o.start_count::text, o.status, "
+    "o.remains::text, o.currency "
     "FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS q(i, h, n) "
     "JOIN orderledger_credentials c ON c.token_hash = q.h AND c.role = %s "
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
 )
 
-Found = tuple[str, dict[int, OrderStatusRow]] | None
+# Each order's `status` answer by number.
+Answers = dict[int, dict[str, str]]
+Found = tuple[str, Answers] | None
 
 
 class StatusLookups:
@@ -98,23 +102,13 @@ class StatusLookups:
         arrays = ["{" + ",".join(items) + "}" for items in (index, hashes, numbers)]
         found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
         results: list[Found] = [None] * len(batch)
-        for values in found:
-            i, subject = int(values[0]), str(values[1])
-            result = results[i] or (subject, {})
+        present = presenters.order_status_text
+        for i, subject, number, *shown in found:
+            result: tuple[str, Answers] = results[i] or (str(subject), {})
             results[i] = result
-            if values[2] is not None:
-                row = row_of(values[2:])
-                result[1][row.number] = row
+            if number is not None:
+                result[1][number] = present(*shown)
         return results
-
-
-DECIMALS = frozenset(i for i, (_, kind) in enumerate(ORDER_STATUS.columns) if kind is Decimal)
-
-
-def row_of(values: Sequence[Any]) -> OrderStatusRow:
-    """`ORDER_STATUS.from_db` for PostgreSQL, whose driver already returns ints and strs."""
-    fields: list[Any] = [Decimal(v) if i in DECIMALS else v for i, v in enumerate(values)]
-    return OrderStatusRow(*fields)
 
 
 def lookups_of(reads: ReadModels) -> StatusLookups:
@@ -126,20 +120,20 @@ def lookups_of(reads: ReadModels) -> StatusLookups:
 
 
 class Prefetched(ReadModels):
-    """The read models, with this request's order rows already read."""
+    """The read models, with this request's order answers already read."""
 
     def __init__(
-        self, reads: ReadModels, account: str, numbers: set[int], rows: dict[int, OrderStatusRow]
+        self, reads: ReadModels, account: str, numbers: set[int], answers: Answers
     ) -> None:
         super().__init__(reads.query, reads.dialect)
         self.account = account
         self.numbers = numbers
-        self.rows = rows
+        self.answers = answers
 
-    async def orders(self, account_id: str, numbers: Sequence[int]) -> dict[int, OrderStatusRow]:
+    async def order_answers(self, account_id: str, numbers: Sequence[int]) -> Answers:
         if account_id != self.account or not self.numbers.issuperset(numbers):
-            return await super().orders(account_id, numbers)
-        return {n: self.rows[n] for n in numbers if n in self.rows}
+            return await super().order_answers(account_id, numbers)
+        return {n: self.answers[n] for n in numbers if n in self.answers}
 
 
 def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
@@ -157,9 +151,7 @@ def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
     return {request.order} if valid_id(request.order) else set()
 
 
-async def key_and_orders(
-    reads: ReadModels, key: str, numbers: set[int]
-) -> tuple[str, dict[int, OrderStatusRow]] | None:
+async def key_and_orders(reads: ReadModels, key: str, numbers: set[int]) -> Found:
     if reads.dialect == "postgres":
         return await lookups_of(reads)(token_hash(key), numbers)
     # SQLite is read in a thread, one query at a time: one query per request.
@@ -169,7 +161,7 @@ async def key_and_orders(
     if not found:
         return None
     rows = [ORDER_STATUS.from_db(values[1:]) for values in found if values[1] is not None]
-    return str(found[0][0]), {row.number: row for row in rows}
+    return str(found[0][0]), {row.number: presenters.order_status(row) for row in rows}
 
 
 async def prefetch_status(

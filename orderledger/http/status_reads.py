@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from orderledger.domain.errors import LedgerError
@@ -35,15 +35,15 @@ KEY_AND_ORDERS_SQL = (
 )
 
 
-# Every `status` look-up a worker has waiting, as (request, key hash, number) triples: one
-# query answers them all. A request with no valid number sends one triple with no number,
-# so that its key is still checked. Each order comes back as the text `status` shows
+# Every `status` look-up a worker has waiting, as (request, number) pairs and one key hash
+# per request: one query answers them all. A request with no valid number sends one pair
+# with no number, so that its key is still checked. Each order comes back as the text `status` shows
 # (`presenters.order_status_text`), so no row object or Decimal is made per order.
 BATCHED_SQL = (
     "SELECT q.i, c.subject, o.number, o.charge, o.start_count::text, o.status, "
     "o.remains::text, o.currency "
-    "FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS q(i, h, n) "
-    "JOIN orderledger_credentials c ON c.token_hash = q.h AND c.role = %s "
+    "FROM unnest(%s::int[], %s::bigint[]) AS q(i, n) "
+    "JOIN orderledger_credentials c ON c.token_hash = (%s::text[])[q.i] AND c.role = %s "
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
 )
 
@@ -91,23 +91,22 @@ class StatusLookups:
 
     async def look_up(self, batch: list[tuple[str, set[int], Any]]) -> list[Found]:
         index: list[str] = []
-        hashes: list[str] = []
         numbers: list[str] = []
-        for i, (key_hash, wanted, _) in enumerate(batch):
+        for i, (_, wanted, _) in enumerate(batch, start=1):  # PostgreSQL arrays count from 1
             asked = [str(n) for n in sorted(wanted)] or ["NULL"]
             index += [str(i)] * len(asked)
-            hashes += [key_hash] * len(asked)  # hex digits: nothing to quote
             numbers += asked
+        hashes = [key_hash for key_hash, _, _ in batch]  # hex digits: nothing to quote
         # Arrays sent as literals: psycopg dumps a Python list element by element.
-        arrays = ["{" + ",".join(items) + "}" for items in (index, hashes, numbers)]
+        arrays = ["{" + ",".join(items) + "}" for items in (index, numbers, hashes)]
         found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
         results: list[Found] = [None] * len(batch)
         present = presenters.order_status_text
-        for i, subject, number, *shown in found:
-            result: tuple[str, Answers] = results[i] or (str(subject), {})
-            results[i] = result
+        for i, subject, number, charge, start_count, status, remains, currency in found:
+            result: tuple[str, Answers] = results[i - 1] or (str(subject), {})
+            results[i - 1] = result
             if number is not None:
-                result[1][number] = present(*shown)
+                result[1][number] = present(charge, start_count, status, remains, currency)
         return results
 
 
@@ -136,19 +135,34 @@ class Prefetched(ReadModels):
         return {n: self.answers[n] for n in numbers if n in self.answers}
 
 
-def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
-    """The order numbers a `status` request asks for; None when it is not a valid one."""
+@dataclass(frozen=True)
+class Asked:
+    """A well-formed `status` request: one order, or the ids of many with their numbers."""
+
+    single: int | None
+    tokens: dict[str, int | None] | None
+
+    @property
+    def numbers(self) -> set[int]:
+        if self.tokens is None:
+            return {self.single} if self.single else set()
+        return {n for n in self.tokens.values() if n}
+
+
+def asked_of(fields: Mapping[str, Any]) -> Asked | None:
+    """What a `status` request asks for; None when it is not a well-formed one (the usual
+    path then answers it, with the usual refusal)."""
     try:
         request = parse_action(fields)
         if not isinstance(request, Status):
             return None
         if request.orders is not None:
-            return {n for token in split_ids(request.orders) if (n := as_number(token))}
+            return Asked(None, {token: as_number(token) for token in split_ids(request.orders)})
     except LedgerError:
         return None
-    if request.order is None:
+    if request.order is None or not valid_id(request.order):
         return None
-    return {request.order} if valid_id(request.order) else set()
+    return Asked(request.order, None)
 
 
 async def key_and_orders(reads: ReadModels, key: str, numbers: set[int]) -> Found:
@@ -166,15 +180,17 @@ async def key_and_orders(reads: ReadModels, key: str, numbers: set[int]) -> Foun
 
 async def prefetch_status(
     ctx: ApiContext, key: str, fields: Mapping[str, Any]
-) -> tuple[str, ApiContext] | None:
-    """For a `status` request: the key's account and a context holding its order rows."""
+) -> tuple[str, ApiContext, Asked] | None:
+    """For a `status` request: the key's account, a context holding its order answers, and
+    what it asks for (parsed once)."""
     if fields.get("action") != "status":
         return None
-    numbers = wanted_numbers(fields)
-    if numbers is None:
+    asked = asked_of(fields)
+    if asked is None:
         return None
+    numbers = asked.numbers
     found = await key_and_orders(ctx.reads, key, numbers)
     if found is None:
         return None
-    account, rows = found
-    return account, replace(ctx, reads=Prefetched(ctx.reads, account, numbers, rows))
+    account, answers = found
+    return account, replace(ctx, reads=Prefetched(ctx.reads, account, numbers, answers)), asked

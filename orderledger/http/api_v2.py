@@ -35,7 +35,7 @@ from orderledger.http.parsing import (
     valid_id,
 )
 from orderledger.http.reads import ReadModels
-from orderledger.http.status_reads import prefetch_status
+from orderledger.http.status_reads import account_for_key, prefetch_status
 from orderledger.projections import replay
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
             return answer(await status(ctx, owner, asked.single, asked.tokens))
         except LedgerError as error:
             return answer(presenters.error(error_text(error)))
-    account: str | None = await ctx.reads.account_for_key(str(key)) if key else None
+    account = await account_for_key(ctx.reads, str(key)) if key else None
     if account is None:
         return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
     action = fields.get("action")

@@ -178,6 +178,16 @@ async def key_and_orders(reads: ReadModels, key: str, numbers: set[int]) -> Foun
     return str(found[0][0]), {row.number: presenters.order_status(row) for row in rows}
 
 
+async def account_for_key(reads: ReadModels, key: str) -> str | None:
+    """The key's account. On PostgreSQL the key joins the worker's shared look-up (as a
+    `status` asking for no order), so concurrent `add`s do not each take a connection and
+    a round trip to check their key; it is still read after the request arrived."""
+    if reads.dialect != "postgres":
+        return await reads.account_for_key(key)
+    found = await lookups_of(reads)(token_hash(key), set())
+    return None if found is None else found[0]
+
+
 async def prefetch_status(
     ctx: ApiContext, key: str, fields: Mapping[str, Any]
 ) -> tuple[str, ApiContext, Asked] | None:

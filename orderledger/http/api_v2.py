@@ -35,7 +35,7 @@ from orderledger.http.parsing import (
     valid_id,
 )
 from orderledger.http.reads import ReadModels
-from orderledger.http.status_reads import prefetch_status
+from orderledger.http.status_reads import account_for_key, prefetch_status
 from orderledger.projections import replay
 
 log = logging.getLogger(__name__)
@@ -80,12 +80,14 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
     except Exception:  # a body that is not what its content type says: treat it as empty
         fields = {}
     key = fields.get("key")
-    account: str | None
     prefetched = await prefetch_status(ctx, str(key), fields) if key else None
-    if prefetched is not None:  # status: the key and its orders in one query
-        account, ctx = prefetched
-    else:
-        account = await ctx.reads.account_for_key(str(key)) if key else None
+    if prefetched is not None:  # status: the key and its orders in one query, parsed once
+        owner, ctx, asked = prefetched
+        try:
+            return answer(await status(ctx, owner, asked.single, asked.tokens))
+        except LedgerError as error:
+            return answer(presenters.error(error_text(error)))
+    account = await account_for_key(ctx.reads, str(key)) if key else None
     if account is None:
         return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
     action = fields.get("action")
@@ -117,7 +119,9 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
                 order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
             return {"order": order.number}
         case Status(order=order, orders=orders):
-            return await status(ctx, account, order, ids_of(order, orders, "order"))
+            ids = ids_of(order, orders, "order")
+            tokens = None if ids is None else {token: as_number(token) for token in ids}
+            return await status(ctx, account, order, tokens)
         case RefillOrders(order=order, orders=orders):
             return await refill(ctx, account, order, ids_of(order, orders, "order"))
         case RefillStatus(refill=number, refills=refills):
@@ -126,28 +130,31 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
             return await cancel(ctx, account, order, ids_of(order, orders, "order"))
 
 
-async def order_rows(ctx: ApiContext, account: str, numbers: list[int]) -> dict[int, Any]:
-    rows = await ctx.reads.orders(account, numbers)
-    missing = [n for n in numbers if n not in rows]
+async def order_answers(
+    ctx: ApiContext, account: str, numbers: list[int]
+) -> dict[int, dict[str, str]]:
+    answers = await ctx.reads.order_answers(account, numbers)
+    missing = [n for n in numbers if n not in answers]
     if missing:  # placed a moment ago and not yet projected: answer from the events
-        rows |= await in_thread(ctx, replay.orders_of, ctx.ledger, account, missing)
-    return rows
+        rows = await in_thread(ctx, replay.orders_of, ctx.ledger, account, missing)
+        answers |= {number: presenters.order_status(row) for number, row in rows.items()}
+    return answers
 
 
-async def status(ctx: ApiContext, account: str, single: int | None, ids: list[str] | None) -> Any:
-    if ids is None:
+async def status(
+    ctx: ApiContext, account: str, single: int | None, tokens: dict[str, int | None] | None
+) -> Any:
+    """One order's answer, or each asked id's (by the id as the client wrote it)."""
+    if tokens is None:
         assert single is not None
-        rows = await order_rows(ctx, account, [single])
-        if single not in rows:
+        answers = await order_answers(ctx, account, [single])
+        if single not in answers:
             raise UnknownOrder(str(single))
-        return presenters.order_status(rows[single])
-    numbers = {token: as_number(token) for token in ids}
-    rows = await order_rows(ctx, account, sorted({n for n in numbers.values() if n}))
+        return answers[single]
+    answers = await order_answers(ctx, account, sorted({n for n in tokens.values() if n}))
     return {
-        token: presenters.order_status(rows[n])
-        if n in rows
-        else presenters.error(error_text(UnknownOrder(token)))
-        for token, n in numbers.items()
+        token: answers[n] if n in answers else presenters.error(error_text(UnknownOrder(token)))
+        for token, n in tokens.items()
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import anyio.to_thread
 from psycopg_pool import AsyncConnectionPool
 
+from orderledger.http import presenters
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
@@ -89,6 +90,13 @@ class ReadModels:
         sql, params = self.by_numbers(ORDERS_SQL, numbers)
         rows = await self.query(sql, [account_id, *params])
         return {row.number: row for row in map(ORDER_STATUS.from_db, rows)}
+
+    async def order_answers(
+        self, account_id: str, numbers: Sequence[int]
+    ) -> dict[int, dict[str, str]]:
+        """Each order's `status` answer, by number."""
+        rows = await self.orders(account_id, numbers)
+        return {number: presenters.order_status(row) for number, row in rows.items()}
 
     async def refills(self, account_id: str, numbers: Sequence[int]) -> dict[int, RefillStatusRow]:
         if not numbers:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from decimal import Decimal
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from orderledger.domain.errors import LedgerError
+from orderledger.http import presenters
 from orderledger.http.parsing import Status, as_number, parse_action, split_ids, valid_id
 from orderledger.http.reads import ReadModels
-from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
+from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.tables import Target, column_names
 from orderledger.storage.credentials import Role, token_hash
 
@@ -35,17 +35,21 @@ KEY_AND_ORDERS_SQL = (
 )
 
 
-# Every `status` look-up a worker has waiting, as (request, key hash, number) triples: one
-# query answers them all. A request with no valid number sends one triple with no number,
-# so that its key is still checked.
+# Every `status` look-up a worker has waiting, as (request, number) pairs and one key hash
+# per request: one query answers them all. A request with no valid number sends one pair
+# with no number, so that its key is still checked. Each order comes back as the text `status` shows
+# (`presenters.order_status_text`), so no row object or Decimal is made per order.
 BATCHED_SQL = (
-    f"SELECT q.i, c.subject, {COLUMNS} "
-    "FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS q(i, h, n) "
-    "JOIN orderledger_credentials c ON c.token_hash = q.h AND c.role = %s "
+    "SELECT q.i, c.subject, o.number, o.charge, o.start_count::text, o.status, "
+    "o.remains::text, o.currency "
+    "FROM unnest(%s::int[], %s::bigint[]) AS q(i, n) "
+    "JOIN orderledger_credentials c ON c.token_hash = (%s::text[])[q.i] AND c.role = %s "
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
 )
 
-Found = tuple[str, dict[int, OrderStatusRow]] | None
+# Each order's `status` answer by number.
+Answers = dict[int, dict[str, str]]
+Found = tuple[str, Answers] | None
 
 
 class StatusLookups:
@@ -87,34 +91,23 @@ class StatusLookups:
 
     async def look_up(self, batch: list[tuple[str, set[int], Any]]) -> list[Found]:
         index: list[str] = []
-        hashes: list[str] = []
         numbers: list[str] = []
-        for i, (key_hash, wanted, _) in enumerate(batch):
+        for i, (_, wanted, _) in enumerate(batch, start=1):  # PostgreSQL arrays count from 1
             asked = [str(n) for n in sorted(wanted)] or ["NULL"]
             index += [str(i)] * len(asked)
-            hashes += [key_hash] * len(asked)  # hex digits: nothing to quote
             numbers += asked
+        hashes = [key_hash for key_hash, _, _ in batch]  # hex digits: nothing to quote
         # Arrays sent as literals: psycopg dumps a Python list element by element.
-        arrays = ["{" + ",".join(items) + "}" for items in (index, hashes, numbers)]
+        arrays = ["{" + ",".join(items) + "}" for items in (index, numbers, hashes)]
         found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
         results: list[Found] = [None] * len(batch)
-        for values in found:
-            i, subject = int(values[0]), str(values[1])
-            result = results[i] or (subject, {})
-            results[i] = result
-            if values[2] is not None:
-                row = row_of(values[2:])
-                result[1][row.number] = row
+        present = presenters.order_status_text
+        for i, subject, number, charge, start_count, status, remains, currency in found:
+            result: tuple[str, Answers] = results[i - 1] or (str(subject), {})
+            results[i - 1] = result
+            if number is not None:
+                result[1][number] = present(charge, start_count, status, remains, currency)
         return results
-
-
-DECIMALS = frozenset(i for i, (_, kind) in enumerate(ORDER_STATUS.columns) if kind is Decimal)
-
-
-def row_of(values: Sequence[Any]) -> OrderStatusRow:
-    """`ORDER_STATUS.from_db` for PostgreSQL, whose driver already returns ints and strs."""
-    fields: list[Any] = [Decimal(v) if i in DECIMALS else v for i, v in enumerate(values)]
-    return OrderStatusRow(*fields)
 
 
 def lookups_of(reads: ReadModels) -> StatusLookups:
@@ -126,40 +119,53 @@ def lookups_of(reads: ReadModels) -> StatusLookups:
 
 
 class Prefetched(ReadModels):
-    """The read models, with this request's order rows already read."""
+    """The read models, with this request's order answers already read."""
 
     def __init__(
-        self, reads: ReadModels, account: str, numbers: set[int], rows: dict[int, OrderStatusRow]
+        self, reads: ReadModels, account: str, numbers: set[int], answers: Answers
     ) -> None:
         super().__init__(reads.query, reads.dialect)
         self.account = account
         self.numbers = numbers
-        self.rows = rows
+        self.answers = answers
 
-    async def orders(self, account_id: str, numbers: Sequence[int]) -> dict[int, OrderStatusRow]:
+    async def order_answers(self, account_id: str, numbers: Sequence[int]) -> Answers:
         if account_id != self.account or not self.numbers.issuperset(numbers):
-            return await super().orders(account_id, numbers)
-        return {n: self.rows[n] for n in numbers if n in self.rows}
+            return await super().order_answers(account_id, numbers)
+        return {n: self.answers[n] for n in numbers if n in self.answers}
 
 
-def wanted_numbers(fields: Mapping[str, Any]) -> set[int] | None:
-    """The order numbers a `status` request asks for; None when it is not a valid one."""
+@dataclass(frozen=True)
+class Asked:
+    """A well-formed `status` request: one order, or the ids of many with their numbers."""
+
+    single: int | None
+    tokens: dict[str, int | None] | None
+
+    @property
+    def numbers(self) -> set[int]:
+        if self.tokens is None:
+            return {self.single} if self.single else set()
+        return {n for n in self.tokens.values() if n}
+
+
+def asked_of(fields: Mapping[str, Any]) -> Asked | None:
+    """What a `status` request asks for; None when it is not a well-formed one (the usual
+    path then answers it, with the usual refusal)."""
     try:
         request = parse_action(fields)
         if not isinstance(request, Status):
             return None
         if request.orders is not None:
-            return {n for token in split_ids(request.orders) if (n := as_number(token))}
+            return Asked(None, {token: as_number(token) for token in split_ids(request.orders)})
     except LedgerError:
         return None
-    if request.order is None:
+    if request.order is None or not valid_id(request.order):
         return None
-    return {request.order} if valid_id(request.order) else set()
+    return Asked(request.order, None)
 
 
-async def key_and_orders(
-    reads: ReadModels, key: str, numbers: set[int]
-) -> tuple[str, dict[int, OrderStatusRow]] | None:
+async def key_and_orders(reads: ReadModels, key: str, numbers: set[int]) -> Found:
     if reads.dialect == "postgres":
         return await lookups_of(reads)(token_hash(key), numbers)
     # SQLite is read in a thread, one query at a time: one query per request.
@@ -169,20 +175,32 @@ async def key_and_orders(
     if not found:
         return None
     rows = [ORDER_STATUS.from_db(values[1:]) for values in found if values[1] is not None]
-    return str(found[0][0]), {row.number: row for row in rows}
+    return str(found[0][0]), {row.number: presenters.order_status(row) for row in rows}
+
+
+async def account_for_key(reads: ReadModels, key: str) -> str | None:
+    """The key's account. On PostgreSQL the key joins the worker's shared look-up (as a
+    `status` asking for no order), so concurrent `add`s do not each take a connection and
+    a round trip to check their key; it is still read after the request arrived."""
+    if reads.dialect != "postgres":
+        return await reads.account_for_key(key)
+    found = await lookups_of(reads)(token_hash(key), set())
+    return None if found is None else found[0]
 
 
 async def prefetch_status(
     ctx: ApiContext, key: str, fields: Mapping[str, Any]
-) -> tuple[str, ApiContext] | None:
-    """For a `status` request: the key's account and a context holding its order rows."""
+) -> tuple[str, ApiContext, Asked] | None:
+    """For a `status` request: the key's account, a context holding its order answers, and
+    what it asks for (parsed once)."""
     if fields.get("action") != "status":
         return None
-    numbers = wanted_numbers(fields)
-    if numbers is None:
+    asked = asked_of(fields)
+    if asked is None:
         return None
+    numbers = asked.numbers
     found = await key_and_orders(ctx.reads, key, numbers)
     if found is None:
         return None
-    account, rows = found
-    return account, replace(ctx, reads=Prefetched(ctx.reads, account, numbers, rows))
+    account, answers = found
+    return account, replace(ctx, reads=Prefetched(ctx.reads, account, numbers, answers)), asked

@@ -1,0 +1,51 @@
+"""`status` answers byte for byte, from the order-status table and from the events alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from orderledger.cli.common import catch_up
+from orderledger.domain.money import wire
+from orderledger.http.presenters import is_wire_amount
+from tests.http.conftest import Network
+
+
+def status_bytes(network: Network, **fields: str) -> bytes:
+    response = network.client.post(
+        "/api/v2", data={"key": network.key, "action": "status", **fields}
+    )
+    assert response.headers["content-type"] == "application/json"
+    return response.content
+
+
+@pytest.mark.parametrize("projected", [True, False], ids=["from the table", "from the events"])
+def test_status_bytes_are_the_same_from_the_table_and_from_the_events(
+    network: Network, projected: bool
+) -> None:
+    first = network.add(quantity="300", link="a")
+    second = network.add(service=3, link="b")  # a package: the flat rate, 12.00000
+    if projected:
+        catch_up(network.store)
+    single = status_bytes(network, order=str(first))
+    assert single == (
+        b'{"charge":"0.75000","start_count":"0","status":"Pending",'
+        b'"remains":"300","currency":"EUR"}'
+    )
+    multi = status_bytes(network, orders=f"{second}, x,{first}")
+    assert multi == (
+        b'{"%d":{"charge":"12.00000","start_count":"0","status":"Pending",'
+        b'"remains":"1","currency":"EUR"},"x":{"error":"Incorrect order ID"},'
+        b'"%d":{"charge":"0.75000","start_count":"0","status":"Pending",'
+        b'"remains":"300","currency":"EUR"}}' % (second, first)
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["0.00000", "-0.00000", "12.34567", "1234567890.10000", "0.1", "7", "1E+3", "007.00000"]
+)
+def test_stored_amounts_reach_the_wire_as_wire_writes_them(text: str) -> None:
+    taken_as_is = is_wire_amount(text)
+    assert not taken_as_is or text == wire(Decimal(text))
+    assert taken_as_is == (text == wire(Decimal(text)))

@@ -7,7 +7,6 @@ each test; a fresh SQLite directory per test.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +15,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bench.postgres import fresh_database
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
 from orderledger.http.app import create_app
@@ -33,15 +33,8 @@ BACKENDS = os.environ.get("ORDERLEDGER_TEST_BACKENDS", "postgres,sqlite").split(
 
 @pytest.fixture(scope="session")
 def postgres_address() -> Iterator[PostgresAddress]:
-    admin = PostgresAddress.from_url(ADMIN_URL)
-    name = f"orderledger_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PostgresAddress(admin.host, admin.port, admin.user, admin.password, name)
-    finally:
-        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(ADMIN_URL, prefix="orderledger_test") as address:
+        yield address
 
 
 def empty_postgres(address: PostgresAddress) -> None:
@@ -145,8 +138,5 @@ def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     if settings.postgres is None:
         monkeypatch.delenv("ORDERLEDGER_DATABASE_URL", raising=False)
     else:
-        p = settings.postgres
-        monkeypatch.setenv(
-            "ORDERLEDGER_DATABASE_URL", f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
-        )
+        monkeypatch.setenv("ORDERLEDGER_DATABASE_URL", settings.postgres.url())
     monkeypatch.setenv("ORDERLEDGER_DATA_DIR", str(settings.data_dir))

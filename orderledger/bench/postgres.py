@@ -18,15 +18,11 @@ def admin_url() -> str:
     return os.environ.get("ORDERLEDGER_BENCH_ADMIN_URL", DEFAULT_ADMIN_URL)
 
 
-def database_url(address: PostgresAddress) -> str:
-    password = f":{address.password}" if address.password else ""
-    return f"postgresql://{address.user}{password}@{address.host}:{address.port}/{address.dbname}"
-
-
 @contextmanager
-def fresh_database(admin: str) -> Iterator[PostgresAddress]:
+def fresh_database(admin: str, prefix: str = "orderledger_bench") -> Iterator[PostgresAddress]:
+    """A new, empty database on the admin URL's server, dropped when the block ends."""
     server = PostgresAddress.from_url(admin)
-    name = f"orderledger_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -20,7 +20,7 @@ import msgspec
 
 from orderledger.bench import lag, preload, rebuild, servers
 from orderledger.bench.load import LoadResult, LoadSpec
-from orderledger.bench.postgres import database_url, fresh_database
+from orderledger.bench.postgres import fresh_database
 from orderledger.bench.report import Figures
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
@@ -136,7 +136,7 @@ class Bench:
         with servers.running(servers.baseline_command(o.workers), scratch / "baseline.log") as bare:
             baseline = rps(drive(self.spec(bare, "baseline", bodies=["key=x&action=status"])))
 
-        env = {"ORDERLEDGER_DATABASE_URL": database_url(settings.postgres), **SERVER_ENV}
+        env = {"ORDERLEDGER_DATABASE_URL": settings.postgres.url(), **SERVER_ENV}
         command = servers.orderledger_command(o.workers)
         with servers.running(command, scratch / "orderledger.log", env) as server:
             numbers = self.fill(store, fixture, server, 0, min(o.base_orders, o.orders))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 
 class SettingsError(ValueError):
@@ -35,6 +35,11 @@ class PostgresAddress:
             password=unquote(parts.password or ""),
             dbname=dbname,
         )
+
+    def url(self) -> str:
+        password = f":{quote(self.password, safe='')}" if self.password else ""
+        user = quote(self.user, safe="")
+        return f"postgresql://{user}{password}@{self.host}:{self.port}/{quote(self.dbname)}"
 
     def conninfo(self) -> str:
         fields = {

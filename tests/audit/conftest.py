@@ -14,7 +14,7 @@ from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.tables import Target, select_sql
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
-from tests.conftest import entry, open_account
+from tests.conftest import entry, open_account, use_settings
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,7 @@ class Cli:
 def cli(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Cli:
-    if settings.postgres is None:
-        monkeypatch.delenv("ORDERLEDGER_DATABASE_URL", raising=False)
-        monkeypatch.setenv("ORDERLEDGER_DATA_DIR", str(settings.data_dir))
-    else:
-        p = settings.postgres
-        password = f":{p.password}" if p.password else ""
-        url = f"postgresql://{p.user}{password}@{p.host}:{p.port}/{p.dbname}"
-        monkeypatch.setenv("ORDERLEDGER_DATABASE_URL", url)
+    use_settings(monkeypatch, settings)
     return Cli(capsys)
 
 

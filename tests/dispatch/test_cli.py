@@ -10,19 +10,13 @@ from orderledger.cli.main import main
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
-from tests.conftest import entry, open_account
+from tests.conftest import entry, open_account, use_settings
 from tests.dispatch.support import caught_up
 
 
 @pytest.fixture
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    if settings.postgres is None:
-        monkeypatch.delenv("ORDERLEDGER_DATABASE_URL", raising=False)
-        monkeypatch.setenv("ORDERLEDGER_DATA_DIR", str(settings.data_dir))
-    else:
-        p = settings.postgres
-        url = f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
-        monkeypatch.setenv("ORDERLEDGER_DATABASE_URL", url)
+    use_settings(monkeypatch, settings)
 
 
 def place(store: Store, account: UUID, link: str, quantity: int = 1000) -> int:

@@ -19,8 +19,7 @@ def environment(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("ORDERLEDGER_DATABASE_URL", None)
     if settings.postgres is not None:
-        p = settings.postgres
-        env["ORDERLEDGER_DATABASE_URL"] = f"postgresql://{p.user}@{p.host}:{p.port}/{p.dbname}"
+        env["ORDERLEDGER_DATABASE_URL"] = settings.postgres.url()
     env["ORDERLEDGER_DATA_DIR"] = str(settings.data_dir)
     return env
 

@@ -67,16 +67,20 @@ class Projection(Generic[Row]):
         return self.row_type(*converted)
 
 
+def fold_into(projection: Projection[Row], rows: dict[Any, Row], event: Any) -> None:
+    """Apply one event to the in-memory rows, keyed by its aggregate's id."""
+    key = str(event.originator_id)
+    row = projection.evolve(rows.get(key), event)
+    if row is None:
+        rows.pop(key, None)
+    else:
+        rows[key] = row
+
+
 def fold(projection: Projection[Row], events: typing.Iterable[Any]) -> dict[Any, Row]:
     """Fold events into rows in memory: what replay, verify and read-your-writes share."""
     rows: dict[Any, Row] = {}
     for event in events:
-        if not projection.handles(event):
-            continue
-        key = str(event.originator_id)
-        row = projection.evolve(rows.get(key), event)
-        if row is None:
-            rows.pop(key, None)
-        else:
-            rows[key] = row
+        if projection.handles(event):
+            fold_into(projection, rows, event)
     return rows

@@ -21,7 +21,7 @@ from orderledger.domain.ledger import Ledger
 from orderledger.domain.money import ZERO, wire
 from orderledger.domain.order import Order
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
-from orderledger.projections.base import Projection
+from orderledger.projections.base import Projection, fold_into
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import read_positions
 from orderledger.projections.tables import Target, select_sql
@@ -51,15 +51,6 @@ def read_tables(db: Database) -> tuple[dict[str, int], dict[str, dict[str, Any]]
             rows = (projection.from_db(values) for values in cursor.fetchall())
             tables[projection.name] = {row.id: row for row in rows}
     return positions, tables
-
-
-def fold_into(projection: Projection[Any], rows: dict[str, Any], event: Any) -> None:
-    key = str(event.originator_id)
-    row = projection.evolve(rows.get(key), event)
-    if row is None:
-        rows.pop(key, None)
-    else:
-        rows[key] = row
 
 
 @dataclasses.dataclass

@@ -15,6 +15,7 @@ from orderledger.projections.live import (
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import Projector
 from orderledger.projections.tables import Target
+from orderledger.storage import event_recorder
 from orderledger.storage.credentials import Credentials
 from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
 from orderledger.storage.existing import existing_aggregates
@@ -52,6 +53,7 @@ def ledger_env(settings: Settings, pool_size: int) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": str(max(pool_size - 2, 1)),
         "POSTGRES_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": event_recorder.TOPIC,
         **CACHE_ENV,
     }
 

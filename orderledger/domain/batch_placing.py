@@ -91,25 +91,18 @@ def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service |
 class Batch:
     """One attempt at deciding the batch: the aggregates it loaded and changed."""
 
-    def __init__(self, ledger: LedgerBase, account: UUID, numbers: list[int]) -> None:
+    def __init__(
+        self, ledger: LedgerBase, account: UUID, numbers: Sequence[int], absent: set[UUID]
+    ) -> None:
         self.ledger = ledger
         self.account_id = account
         self.numbers = numbers
+        # Link guards known not to exist, so none is loaded in vain. A guard created since
+        # it was asked makes the save conflict, and the retry asks again.
+        self.absent = absent
         self.payer: Account = ledger.account(account)
         self.guards: dict[UUID, ActiveLink | None] = {}
-        self.absent: set[UUID] = set()
         self.changed: dict[UUID, Aggregate] = {}
-
-    def prefetch(self, checked: Sequence[Checked | LedgerError]) -> None:
-        """Learn in one query which link guards do not exist yet, so none is loaded in vain."""
-        wanted = {
-            active_link_id(self.account_id, item.service_number, item.request.link)
-            for item in checked
-            if isinstance(item, Checked) and item.request.link
-        }
-        existing = self.ledger.existing_ids(wanted)
-        if existing is not None:
-            self.absent = wanted - existing
 
     def guard(self, checked: Checked) -> tuple[UUID, ActiveLink | None]:
         guard_id = active_link_id(self.account_id, checked.service_number, checked.request.link)
@@ -158,10 +151,32 @@ class Batch:
         return order
 
 
-def place_orders(
-    ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]
-) -> list[Outcome]:
-    """Each command's order, or the refusal of that command alone; one transaction."""
+def absent_guards(
+    ledger: LedgerBase, account: UUID, checked: Sequence[Checked | LedgerError]
+) -> set[UUID] | None:
+    """Which of the link guards these orders need do not exist yet, in one query (None
+    where the store cannot tell)."""
+    wanted = {
+        active_link_id(account, item.service_number, item.request.link)
+        for item in checked
+        if isinstance(item, Checked) and item.request.link
+    }
+    existing = ledger.existing_ids(wanted)
+    return None if existing is None else wanted - existing
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch checked, numbered and with its link guards looked up: everything that does
+    not depend on the Account's current state, so it can be done before taking turns."""
+
+    account: UUID
+    checked: list[Checked | LedgerError]
+    numbers: list[int]
+    absent: set[UUID] | None
+
+
+def prepare(ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]) -> Prepared:
     checked: list[Checked | LedgerError] = []
     services: dict[int, Service | None] = {}
     for command in commands:
@@ -173,13 +188,23 @@ def place_orders(
     # and a retry keeps every order's number.
     valid = sum(1 for item in checked if not isinstance(item, LedgerError))
     numbers = order_numbers(ledger, valid) if valid else []
+    return Prepared(account, checked, numbers, absent_guards(ledger, account, checked))
+
+
+def decide_and_save(ledger: LedgerBase, prepared: Prepared) -> list[Outcome]:
+    """Each order decided against the Account as it is now; the accepted ones saved in one
+    transaction. A conflict decides them all again on fresh state."""
+    unused_lookup = [prepared.absent]  # the first attempt uses the prepared look-up
 
     def decide() -> list[Outcome]:
-        batch = Batch(ledger, account, numbers)
-        batch.prefetch(checked)
+        if unused_lookup:
+            absent = unused_lookup.pop()
+        else:
+            absent = absent_guards(ledger, prepared.account, prepared.checked)
+        batch = Batch(ledger, prepared.account, prepared.numbers, absent or set())
         outcomes: list[Outcome] = []
         index = 0
-        for item in checked:
+        for item in prepared.checked:
             if isinstance(item, LedgerError):
                 outcomes.append(item)
                 continue
@@ -193,3 +218,10 @@ def place_orders(
         return outcomes
 
     return ledger.retrying(decide)
+
+
+def place_orders(
+    ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]
+) -> list[Outcome]:
+    """Each command's order, or the refusal of that command alone; one transaction."""
+    return decide_and_save(ledger, prepare(ledger, account, commands))

@@ -36,6 +36,10 @@ class Database(Protocol):
         """A context manager yielding a Cursor; commits on success, rolls back on error."""
         ...
 
+    def alone(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one statement that needs no transaction around it."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -51,6 +55,16 @@ class PostgresDatabase:
     def transaction(self) -> Iterator[Cursor]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
             yield cursor
+
+    def alone(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one statement that needs no transaction (`nextval`, say): one round
+        trip, where `transaction()` pays three (BEGIN, the statement, COMMIT)."""
+        with self.pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                return conn.execute(sql, params).fetchall()
+            finally:
+                conn.autocommit = False
 
     def close(self) -> None:
         self.pool.close()
@@ -114,6 +128,11 @@ class SQLiteDatabase:
             conn.rollback()
             raise
         conn.commit()
+
+    def alone(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.transaction() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def close(self) -> None:
         with self.lock:

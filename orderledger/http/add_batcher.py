@@ -2,9 +2,9 @@
 
 Writers to the event store are serial (one table lock per transaction), so one order per
 transaction caps `add` at the rate of transactions. Here each worker collects the `add`s that
-arrive while its previous batch is being committed (or within 5 ms when it
-is idle) and hands each account's share to `place_orders`: decided in sequence against the
-same Account, committed in one transaction. Every guarantee of `place_order` holds: an `add`
+arrive together (see `arrivals`), prepares each account's share outside any lock (checked,
+numbered) and then, in that account's turn, decides them in sequence against the same
+Account and commits them in one transaction. Every guarantee of `place_order` holds: an `add`
 is answered only after its own events are committed, a refused order refuses only itself,
 a conflict with another writer decides the batch again, and nothing is answered from memory.
 """
@@ -23,14 +23,15 @@ from uuid import UUID
 import anyio.to_thread
 from anyio import CapacityLimiter
 
-from orderledger.domain.batch_placing import Outcome, PlaceOrder
+from orderledger.domain.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
 from orderledger.http.account_locks import AccountLocks
+from orderledger.http.arrivals import Arrivals
 
-# Long enough for the answers of one batch to come back as the next requests (a closed-loop
-# client answers within a few ms on a busy machine): 1.5 ms split them over two batches.
+# The longest a batch waits for the requests expected to join it (see `Arrivals`): long
+# enough for the answers of one batch to come back as the next requests on a busy machine.
 COLLECT_SECONDS = 0.005
 MAX_BATCH = 200
 
@@ -51,7 +52,7 @@ class AddBatcher:
         self.ledger = ledger
         self.limiter = limiter
         self.locks = locks
-        self.queue: asyncio.Queue[Pending] = asyncio.Queue()
+        self.arrivals: Arrivals[Pending] = Arrivals(COLLECT_SECONDS, MAX_BATCH)
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -62,24 +63,20 @@ class AddBatcher:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-        while not self.queue.empty():
-            self.queue.get_nowait().answer.cancel()
+        for pending in self.arrivals.drain():
+            pending.answer.cancel()
         if self.locks is not None:
             self.locks.close()
 
     async def place(self, account: UUID, service: int, fields: Mapping[str, Any]) -> Order:
         """The placed order, once committed; or the refusal of this order alone."""
         pending = Pending(account, PlaceOrder(service, fields))
-        await self.queue.put(pending)
+        self.arrivals.add(pending)
         return await pending.answer
 
     async def run(self) -> None:
         while True:
-            batch = [await self.queue.get()]
-            await asyncio.sleep(COLLECT_SECONDS)  # let the requests arriving together join
-            while not self.queue.empty() and len(batch) < MAX_BATCH:
-                batch.append(self.queue.get_nowait())
-            await self.commit(batch)
+            await self.commit(await self.arrivals.next_batch())
 
     async def commit(self, batch: list[Pending]) -> None:
         by_account: dict[UUID, list[Pending]] = defaultdict(list)
@@ -88,10 +85,13 @@ class AddBatcher:
         await asyncio.gather(*(self.commit_account(a, p) for a, p in by_account.items()))
 
     def place_orders(self, account: UUID, commands: list[PlaceOrder]) -> list[Outcome]:
+        # Checking, numbering and the link-guard look-up need no turn: only deciding against
+        # the Account and saving do, so the other workers wait only for that.
+        prepared = prepare(self.ledger, account, commands)
         if self.locks is None:
-            return self.ledger.place_orders(account, commands)
+            return decide_and_save(self.ledger, prepared)
         with self.locks.held(account):
-            return self.ledger.place_orders(account, commands)
+            return decide_and_save(self.ledger, prepared)
 
     async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
         commands = [pending.command for pending in batch]

@@ -159,8 +159,8 @@ class Rebuild:
                 return start
             events = self.projector.decode(page)
             last = page[-1].id
+            self.projector.apply_page(cursor, self.targets, positions, last, events)
             for target in self.targets:
-                self.projector.apply(cursor, target, positions[target.tracking], last, events)
                 positions[target.tracking] = max(positions[target.tracking], last)
 
     def replace_live_table(self, cursor: Cursor, target: Target) -> None:

@@ -7,7 +7,7 @@ before the page, so two runners that overlap cannot both apply a page: the secon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -94,8 +94,13 @@ class Projector:
         ensure_targets(self.db, self.targets)
 
     def positions(self) -> dict[str, int]:
-        with self.db.transaction() as cursor:
-            return read_positions(cursor, [t.tracking for t in self.targets])
+        names = [t.tracking for t in self.targets]
+        marks = ", ".join(["%s"] * len(names))
+        rows = self.db.alone(
+            f"SELECT projection, position FROM orderledger_tracking WHERE projection IN ({marks})",
+            names,
+        )
+        return {str(name): int(position) for name, position in rows}
 
     def head(self) -> int:
         return int(self.ledger.recorder.max_notification_id() or 0)
@@ -110,10 +115,8 @@ class Projector:
         if not page:
             return 0
         events = self.decode(page)
-        last = page[-1].id
         with self.db.transaction() as cursor:
-            for target in self.targets:
-                self.apply(cursor, target, positions[target.tracking], last, events)
+            self.apply_page(cursor, self.targets, positions, page[-1].id, events)
         return len(page)
 
     def decode(self, page: Sequence[Notification]) -> list[Folded]:
@@ -127,19 +130,41 @@ class Projector:
                 folded.append((notification.id, str(event.originator_id), event))
         return folded
 
+    def apply_page(
+        self,
+        cursor: Cursor,
+        targets: Sequence[Target],
+        positions: Mapping[str, int],
+        last: int,
+        events: list[Folded],
+    ) -> None:
+        """Fold a page into every target it moves, rows and positions in the caller's
+        transaction."""
+        moving = [t for t in targets if positions[t.tracking] < last]
+        if not moving:
+            return
+        # The positions first: a runner that overlaps waits here for the first to commit, then
+        # finds a position moved and rolls back before writing a row. One statement per
+        # target, in the targets' order (the rebuild's switch locks them in the same order),
+        # sent together.
+        cursor.executemany(
+            "UPDATE orderledger_tracking SET position = %s WHERE projection = %s AND position = %s",
+            [(last, t.tracking, positions[t.tracking]) for t in moving],
+        )
+        if cursor.rowcount != len(moving):
+            raise ConcurrentProjection(", ".join(t.tracking for t in moving))
+        for target in moving:
+            self.fold_page(cursor, target, positions[target.tracking], events)
+
     def apply(
         self, cursor: Cursor, target: Target, position: int, last: int, events: list[Folded]
     ) -> None:
-        if last <= position:
-            return
-        # The position first: a runner that overlaps waits here for the first to commit, then
-        # finds the position moved and rolls back before writing a row.
-        cursor.execute(
-            "UPDATE orderledger_tracking SET position = %s WHERE projection = %s AND position = %s",
-            (last, target.tracking, position),
-        )
-        if cursor.rowcount != 1:
-            raise ConcurrentProjection(target.tracking)
+        """`apply_page` for one target."""
+        self.apply_page(cursor, [target], {target.tracking: position}, last, events)
+
+    def fold_page(
+        self, cursor: Cursor, target: Target, position: int, events: list[Folded]
+    ) -> None:
         evolve = target.projection.evolve
         handled = target.projection.events
         relevant = [(k, e) for n, k, e in events if n > position and isinstance(e, handled)]
@@ -167,9 +192,9 @@ class Projector:
         done = 0
         while not should_stop():
             count = self.step()
-            if not count:
-                break
             done += count
-            if progress is not None:
+            if count and progress is not None:
                 progress(count)
+            if count < self.page_size:  # a short page held everything committed before it
+                break
         return done

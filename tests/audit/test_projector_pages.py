@@ -71,3 +71,21 @@ def test_a_runner_behind_another_rolls_back_before_writing_a_row(store: Store) -
     with pytest.raises(ConcurrentProjection), store.db.transaction() as cursor:
         first.apply(cursor, target, stale[target.tracking], page[-1].id, events)
     assert tables(store, "_race") == written
+
+
+def test_a_page_for_every_target_rolls_back_whole_when_one_position_moved(store: Store) -> None:
+    busy_ledger(store)
+    runner = Projector(store.ledger, store.db, targets("_all_or_none"), page_size=100_000)
+    runner.ensure()
+    positions = runner.positions()
+    page = store.ledger.recorder.select_notifications(start=0, limit=100_000)
+    events = runner.decode(page)
+    moved = runner.targets[-1]  # another runner moved only the last target
+    with store.db.transaction() as cursor:
+        runner.apply(cursor, moved, positions[moved.tracking], page[-1].id, events)
+    before = tables(store, "_all_or_none")
+
+    with pytest.raises(ConcurrentProjection), store.db.transaction() as cursor:
+        runner.apply_page(cursor, runner.targets, positions, page[-1].id, events)
+    assert tables(store, "_all_or_none") == before
+    assert runner.positions() == positions | {moved.tracking: page[-1].id}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,34 +24,47 @@ class AccountBalanceRow:
     balance: Decimal  # credit + deposits - charges + refunds
 
 
-def with_balance(row: AccountBalanceRow) -> AccountBalanceRow:
-    return replace(row, balance=row.credit + row.deposits - row.charges + row.refunds)
+def with_totals(
+    row: AccountBalanceRow, deposits: Decimal, charges: Decimal, refunds: Decimal
+) -> AccountBalanceRow:
+    """The row with these totals and the balance they give. One constructor call: two
+    `dataclasses.replace` per charge were a tenth of a rebuild (an event per order)."""
+    return AccountBalanceRow(
+        row.id,
+        row.name,
+        row.currency,
+        row.billing,
+        row.credit,
+        deposits,
+        charges,
+        refunds,
+        row.credit + deposits - charges + refunds,
+    )
 
 
 def evolve(row: AccountBalanceRow | None, event: Any) -> AccountBalanceRow | None:
     if isinstance(event, Account.Opened):
-        return with_balance(
-            AccountBalanceRow(
-                id=str(event.originator_id),
-                name=event.name,
-                currency=event.currency,
-                billing=event.billing,
-                credit=event.credit,
-                deposits=ZERO,
-                charges=ZERO,
-                refunds=ZERO,
-                balance=ZERO,
-            )
+        opened = AccountBalanceRow(
+            id=str(event.originator_id),
+            name=event.name,
+            currency=event.currency,
+            billing=event.billing,
+            credit=event.credit,
+            deposits=ZERO,
+            charges=ZERO,
+            refunds=ZERO,
+            balance=ZERO,
         )
+        return with_totals(opened, ZERO, ZERO, ZERO)
     if row is None:
         return None
     match event:
         case Account.Deposited():
-            return with_balance(replace(row, deposits=row.deposits + event.amount))
+            return with_totals(row, row.deposits + event.amount, row.charges, row.refunds)
         case Account.Charged():
-            return with_balance(replace(row, charges=row.charges + event.amount))
+            return with_totals(row, row.deposits, row.charges + event.amount, row.refunds)
         case Account.Refunded():
-            return with_balance(replace(row, refunds=row.refunds + event.amount))
+            return with_totals(row, row.deposits, row.charges, row.refunds + event.amount)
     return row
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
 from orderledger.domain.account import Account
 from orderledger.domain.errors import InvalidTransition, UnknownAccount, UnknownOrder
@@ -22,6 +22,7 @@ from orderledger.domain.ids import account_id, order_id, service_id
 from orderledger.domain.order import Order
 from orderledger.domain.sequences import NumberSequence
 from orderledger.domain.service import Service
+from orderledger.domain.transcoder import FastJSONTranscoder
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -49,6 +50,11 @@ class LedgerBase(Application[UUID]):
         # Which of many aggregates exist, in one query, where the store can tell (set by the
         # storage layer); None means "load each to find out".
         self.existing_ids: Callable[[Collection[UUID]], set[UUID] | None] = lambda ids: None
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     # ---- saving --------------------------------------------------------------------------
 

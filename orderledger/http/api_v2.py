@@ -34,7 +34,7 @@ from orderledger.http.parsing import (
     split_ids,
     valid_id,
 )
-from orderledger.http.reads import ReadModels
+from orderledger.http.reads import Answers, ReadModels
 from orderledger.http.status_reads import account_for_key, prefetch_status
 from orderledger.projections import replay
 
@@ -130,9 +130,7 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
             return await cancel(ctx, account, order, ids_of(order, orders, "order"))
 
 
-async def order_answers(
-    ctx: ApiContext, account: str, numbers: list[int]
-) -> dict[int, dict[str, str]]:
+async def order_answers(ctx: ApiContext, account: str, numbers: list[int]) -> Answers:
     answers = await ctx.reads.order_answers(account, numbers)
     missing = [n for n in numbers if n not in answers]
     if missing:  # placed a moment ago and not yet projected: answer from the events

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
 from orderledger.domain.money import wire
@@ -43,28 +41,6 @@ def order_status(row: OrderStatusRow) -> dict[str, str]:
         "remains": str(row.remains),
         "currency": row.currency,
     }
-
-
-def order_status_text(
-    charge: str, start_count: str, status: str, remains: str, currency: str
-) -> dict[str, str]:
-    """`order_status` from the table's text (charge as the projection stored it)."""
-    return {
-        "charge": charge if is_wire_amount(charge) else wire(Decimal(charge)),
-        "start_count": start_count,
-        "status": status,
-        "remains": remains,
-        "currency": currency,
-    }
-
-
-# A five-place amount exactly as `wire` writes it (the projection stores `str()` of the
-# amount, which is this); anything else is converted by `wire`.
-WIRE_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{5}")
-
-
-def is_wire_amount(text: str) -> bool:
-    return WIRE_AMOUNT.fullmatch(text) is not None
 
 
 def balance(row: AccountBalanceRow) -> dict[str, str]:

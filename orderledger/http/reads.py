@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, Protocol
 
 import anyio.to_thread
+import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from orderledger.http import presenters
@@ -26,6 +27,10 @@ ORDERS_SQL = select_sql(Target.live(ORDER_STATUS))
 REFILLS_SQL = select_sql(Target.live(REFILL_STATUS))
 BALANCE_SQL = select_sql(Target.live(ACCOUNT_BALANCE)) + " WHERE id = %s"
 SERVICES_SQL = select_sql(Target.live(CATALOGUE)) + " WHERE enabled ORDER BY number"
+# Each order's `status` answer by number: a dict, or the same JSON already written by
+# PostgreSQL (see `status_reads`).
+Answers = dict[int, dict[str, str] | msgspec.Raw]
+
 KEY_SQL = "SELECT subject FROM orderledger_credentials WHERE token_hash = %s AND role = %s"
 
 
@@ -91,9 +96,7 @@ class ReadModels:
         rows = await self.query(sql, [account_id, *params])
         return {row.number: row for row in map(ORDER_STATUS.from_db, rows)}
 
-    async def order_answers(
-        self, account_id: str, numbers: Sequence[int]
-    ) -> dict[int, dict[str, str]]:
+    async def order_answers(self, account_id: str, numbers: Sequence[int]) -> Answers:
         """Each order's `status` answer, by number."""
         rows = await self.orders(account_id, numbers)
         return {number: presenters.order_status(row) for number, row in rows.items()}

@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from orderledger.domain.errors import LedgerError
 from orderledger.http import presenters
 from orderledger.http.parsing import Status, as_number, parse_action, split_ids, valid_id
-from orderledger.http.reads import ReadModels
+from orderledger.http.reads import Answers, ReadModels
 from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.tables import Target, column_names
 from orderledger.storage.credentials import Role, token_hash
@@ -37,18 +39,25 @@ KEY_AND_ORDERS_SQL = (
 
 # Every `status` look-up a worker has waiting, as (request, number) pairs and one key hash
 # per request: one query answers them all. A request with no valid number sends one pair
-# with no number, so that its key is still checked. Each order comes back as the text `status` shows
-# (`presenters.order_status_text`), so no row object or Decimal is made per order.
+# with no number, so that its key is still checked. PostgreSQL writes each order's answer
+# as the JSON `presenters.order_status` makes (same fields, same order, no spaces), which
+# goes into the response as it is: no row, Decimal or dict is made per order (building
+# them, and checking each stored charge with a regex in Python, was a third of a worker's
+# time for `status` of 100). A charge stored other than as five places goes through
+# `round`, as `wire` writes it.
+ORDER_ANSWER_SQL = (
+    """'{"charge":"' || CASE WHEN o.charge ~ '^-?(0|[1-9][0-9]*)\\.[0-9]{5}$' """
+    "THEN o.charge ELSE round(o.charge::numeric, 5)::text END"
+    """ || '","start_count":"' || o.start_count || '","status":' || to_json(o.status)::text"""
+    """ || ',"remains":"' || o.remains || '","currency":' || to_json(o.currency)::text || '}'"""
+)
 BATCHED_SQL = (
-    "SELECT q.i, c.subject, o.number, o.charge, o.start_count::text, o.status, "
-    "o.remains::text, o.currency "
+    f"SELECT q.i, c.subject, o.number, {ORDER_ANSWER_SQL} "
     "FROM unnest(%s::int[], %s::bigint[]) AS q(i, n) "
     "JOIN orderledger_credentials c ON c.token_hash = (%s::text[])[q.i] AND c.role = %s "
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
 )
 
-# Each order's `status` answer by number.
-Answers = dict[int, dict[str, str]]
 Found = tuple[str, Answers] | None
 
 
@@ -101,12 +110,11 @@ class StatusLookups:
         arrays = ["{" + ",".join(items) + "}" for items in (index, numbers, hashes)]
         found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
         results: list[Found] = [None] * len(batch)
-        present = presenters.order_status_text
-        for i, subject, number, charge, start_count, status, remains, currency in found:
+        for i, subject, number, answer in found:
             result: tuple[str, Answers] = results[i - 1] or (str(subject), {})
             results[i - 1] = result
             if number is not None:
-                result[1][number] = present(charge, start_count, status, remains, currency)
+                result[1][number] = msgspec.Raw(answer.encode())
         return results
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
+from orderledger.http.reuse_port import supervisor_socket
 from orderledger.storage.settings import Settings
 
 
@@ -31,13 +35,19 @@ def serve(args: argparse.Namespace) -> int:
 
 def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
     """The server settings, shared with the benchmark's baseline so both are served alike."""
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=host,
-        port=port,
-        workers=max(workers, 1),
-        log_level="info",
-        access_log=False,
-        http=NODELAY_PROTOCOL,
-    )
+    settings: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": False,
+        "http": NODELAY_PROTOCOL,
+    }
+    if workers <= 1:
+        uvicorn.run(factory, **settings)
+        return
+    # uvicorn's own supervisor (it restarts a worker that dies), but each worker listens on
+    # a socket of its own: see reuse_port.
+    config = uvicorn.Config(factory, workers=workers, **settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[supervisor_socket(host, port)]).run()

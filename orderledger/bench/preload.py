@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
+
 from orderledger.domain.account import Billing
 from orderledger.domain.batch_placing import PlaceOrder
 from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
@@ -104,6 +106,12 @@ def projected(store: Store) -> bool:
         )
         row = cursor.fetchone()
     return row is not None and row[0] is not None and int(row[0]) >= head
+
+
+def vacuum(conninfo: str) -> None:
+    """VACUUM ANALYZE the whole database (it cannot run inside a transaction)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def wait_until_projected(

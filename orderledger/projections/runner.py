@@ -73,6 +73,28 @@ def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
     return created
 
 
+def route(
+    targets: Sequence[Target], positions: Mapping[str, int], events: list[Folded]
+) -> list[list[tuple[str, Any]]]:
+    """Each target's events of the page past its position, in log order. One pass over the
+    page, with what each event class goes to worked out once per class (an isinstance per
+    event per target was a noticeable share of a rebuild)."""
+    routed: list[list[tuple[str, Any]]] = [[] for _ in targets]
+    after = [positions[t.tracking] for t in targets]
+    routes: dict[type, list[int]] = {}
+    for number, key, event in events:
+        kind = type(event)
+        to = routes.get(kind)
+        if to is None:
+            to = routes[kind] = [
+                i for i, t in enumerate(targets) if issubclass(kind, t.projection.events)
+            ]
+        for i in to:
+            if number > after[i]:
+                routed[i].append((key, event))
+    return routed
+
+
 class Projector:
     def __init__(
         self,
@@ -153,8 +175,9 @@ class Projector:
         )
         if cursor.rowcount != len(moving):
             raise ConcurrentProjection(", ".join(t.tracking for t in moving))
-        for target in moving:
-            self.fold_page(cursor, target, positions[target.tracking], events)
+        routed = route(moving, positions, events)
+        for target, relevant in zip(moving, routed, strict=True):
+            self.fold_page(cursor, target, relevant)
 
     def apply(
         self, cursor: Cursor, target: Target, position: int, last: int, events: list[Folded]
@@ -162,12 +185,9 @@ class Projector:
         """`apply_page` for one target."""
         self.apply_page(cursor, [target], {target.tracking: position}, last, events)
 
-    def fold_page(
-        self, cursor: Cursor, target: Target, position: int, events: list[Folded]
-    ) -> None:
+    def fold_page(self, cursor: Cursor, target: Target, relevant: list[tuple[str, Any]]) -> None:
+        """Fold a target's events of the page (in log order) into its rows and write them."""
         evolve = target.projection.evolve
-        handled = target.projection.events
-        relevant = [(k, e) for n, k, e in events if n > position and isinstance(e, handled)]
         created = created_here(relevant)
         rows = load_rows(cursor, target, {key for key, _ in relevant} - created)
         changed: dict[str, Any] = {}

@@ -33,16 +33,17 @@ class FastJSONTranscoder(JSONTranscoder):
             return [self.revive(item) for item in value]
         if type(value) is not dict:
             return value
-        hook = self._decode_obj
+        names = self.names
         for key, item in value.items():
             kind = type(item)
             if kind is dict:
-                # A UUID, Decimal or datetime: its `_data_` is a string, nothing to revive
-                # inside (the common case, so it skips a call to `revive`).
-                if len(item) == 2 and type(item.get("_data_")) is str:
-                    value[key] = hook(item)
+                # A UUID, Decimal or datetime, the common case: decoded here, as the hook
+                # would (any other dict, or an unknown name, goes the hook's own way).
+                name, data = item.get("_type_"), item.get("_data_")
+                if len(item) == 2 and type(name) is str and type(data) is str and name in names:
+                    value[key] = names[name].decode(data)
                 else:
                     value[key] = self.revive(item)
             elif kind is list:
                 value[key] = self.revive(item)
-        return hook(value)
+        return self._decode_obj(value) if len(value) == 2 else value

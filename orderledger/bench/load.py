@@ -46,9 +46,28 @@ class CheckFailed(Exception):
     pass
 
 
+class HasStatus(msgspec.Struct):
+    """One order's answer as the batch check reads it: a status, other fields skipped."""
+
+    status: str
+
+
+# The load generator shares the two cores with the server it measures: decoding each 100-order
+# answer into typed structs skips building the fields the check does not read.
+read_batch = msgspec.json.Decoder(dict[str, HasStatus]).decode
+
+
 def check_answer(spec: LoadSpec, status: int, body: bytes) -> Any:
     if status != 200:
         raise CheckFailed(f"HTTP {status}: {body[:200]!r}")
+    if spec.check == "batch":  # every asked order must come back with a status
+        try:
+            orders = read_batch(body)
+        except msgspec.ValidationError as error:
+            raise CheckFailed(f"{error}: {body[:200]!r}") from error
+        if len(orders) != spec.batch_size:
+            raise CheckFailed(f"{len(orders)} of {spec.batch_size} orders: {body[:200]!r}")
+        return orders
     answer = msgspec.json.decode(body)
     if not isinstance(answer, dict):
         raise CheckFailed(f"not an object: {body[:200]!r}")
@@ -56,10 +75,6 @@ def check_answer(spec: LoadSpec, status: int, body: bytes) -> Any:
         case "baseline" | "status":
             if "status" not in answer:
                 raise CheckFailed(f"no status: {body[:200]!r}")
-        case "batch":
-            good = [v for v in answer.values() if isinstance(v, dict) and "status" in v]
-            if len(good) != spec.batch_size:
-                raise CheckFailed(f"{len(good)} of {spec.batch_size} orders: {body[:200]!r}")
         case "add":
             if not isinstance(answer.get("order"), int):
                 raise CheckFailed(f"no order number: {body[:200]!r}")

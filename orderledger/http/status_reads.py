@@ -51,11 +51,14 @@ ORDER_ANSWER_SQL = (
     """ || '","start_count":"' || o.start_count || '","status":' || to_json(o.status)::text"""
     """ || ',"remains":"' || o.remains || '","currency":' || to_json(o.currency)::text || '}'"""
 )
+# Each request's key is looked up once (`keys`), not once per asked order.
 BATCHED_SQL = (
-    f"SELECT q.i, c.subject, o.number, {ORDER_ANSWER_SQL} "
-    "FROM unnest(%s::int[], %s::bigint[]) AS q(i, n) "
-    "JOIN orderledger_credentials c ON c.token_hash = (%s::text[])[q.i] AND c.role = %s "
-    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = c.subject AND o.number = q.n"
+    "WITH keys AS (SELECT k.i::int AS i, c.subject "
+    "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
+    "JOIN orderledger_credentials c ON c.token_hash = k.hash AND c.role = %s) "
+    f"SELECT q.i, keys.subject, o.number, {ORDER_ANSWER_SQL} "
+    "FROM unnest(%s::int[], %s::bigint[]) AS q(i, n) JOIN keys ON keys.i = q.i "
+    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n"
 )
 
 Found = tuple[str, Answers] | None
@@ -107,8 +110,12 @@ class StatusLookups:
             numbers += asked
         hashes = [key_hash for key_hash, _, _ in batch]  # hex digits: nothing to quote
         # Arrays sent as literals: psycopg dumps a Python list element by element.
-        arrays = ["{" + ",".join(items) + "}" for items in (index, numbers, hashes)]
-        found = await self.reads.query(BATCHED_SQL, [*arrays, Role.API.value])
+        index_array, number_array, hash_array = (
+            "{" + ",".join(items) + "}" for items in (index, numbers, hashes)
+        )
+        found = await self.reads.query(
+            BATCHED_SQL, [hash_array, Role.API.value, index_array, number_array]
+        )
         results: list[Found] = [None] * len(batch)
         for i, subject, number, answer in found:
             result: tuple[str, Answers] = results[i - 1] or (str(subject), {})

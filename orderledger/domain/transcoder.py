@@ -3,10 +3,10 @@
 Decoding stored events was a fifth of a rebuild and a good part of loading aggregates:
 Python's `json` calls eventsourcing's object hook for every dict, in Python. msgspec parses
 the bytes in C; the few dicts that stand for a UUID, Decimal or datetime
-(`{"_type_": ..., "_data_": ...}`) are then revived by eventsourcing's own hook, innermost
-first, exactly as `json` would have called it. Encoding is untouched, so what is stored
-does not change. Anything msgspec will not read (the `NaN` that `json` accepts, say) falls
-back to the stock decoder.
+(`{"_type_": ..., "_data_": ...}`) are then revived by eventsourcing's own transcodings,
+innermost first, as `json` would have called its hook (any other dict goes to the hook).
+Encoding is untouched, so what is stored does not change. Anything msgspec will not read
+(the `NaN` that `json` accepts, say) falls back to the stock decoder.
 """
 
 from __future__ import annotations

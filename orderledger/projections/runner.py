@@ -47,13 +47,18 @@ def ensure_targets(db: Database, targets: Sequence[Target]) -> None:
             )
 
 
-def read_positions(cursor: Cursor, names: Sequence[str]) -> dict[str, int]:
+def positions_sql(names: Sequence[str]) -> str:
     marks = ", ".join(["%s"] * len(names))
-    cursor.execute(
-        f"SELECT projection, position FROM orderledger_tracking WHERE projection IN ({marks})",
-        list(names),
-    )
-    return {str(name): int(position) for name, position in cursor.fetchall()}
+    return f"SELECT projection, position FROM orderledger_tracking WHERE projection IN ({marks})"
+
+
+def as_positions(rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    return {str(name): int(position) for name, position in rows}
+
+
+def read_positions(cursor: Cursor, names: Sequence[str]) -> dict[str, int]:
+    cursor.execute(positions_sql(names), list(names))
+    return as_positions(cursor.fetchall())
 
 
 def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
@@ -117,12 +122,7 @@ class Projector:
 
     def positions(self) -> dict[str, int]:
         names = [t.tracking for t in self.targets]
-        marks = ", ".join(["%s"] * len(names))
-        rows = self.db.alone(
-            f"SELECT projection, position FROM orderledger_tracking WHERE projection IN ({marks})",
-            names,
-        )
-        return {str(name): int(position) for name, position in rows}
+        return as_positions(self.db.alone(positions_sql(names), names))
 
     def head(self) -> int:
         return int(self.ledger.recorder.max_notification_id() or 0)

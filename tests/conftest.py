@@ -16,6 +16,7 @@ import pytest
 from litestar.testing import TestClient
 
 from orderledger.bench.postgres import fresh_database
+from orderledger.bench.preload import default_catalogue
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
 from orderledger.http.app import create_app
@@ -26,8 +27,7 @@ from orderledger.storage.store import Store
 ADMIN_URL = os.environ.get(
     "ORDERLEDGER_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "catalogs"
-REAL_CATALOGUE = FIXTURES / "large-provider-services-2025-02.json"
+REAL_CATALOGUE = default_catalogue()
 BACKENDS = os.environ.get("ORDERLEDGER_TEST_BACKENDS", "postgres,sqlite").split(",")
 
 

@@ -31,9 +31,10 @@ IMPORT_BATCH = 250
 
 
 def default_catalogue() -> Path:
-    """The real catalogue beside the repository: `<repo>/../shared/fixtures/catalogs/`."""
+    """The real catalogue, a copy of `../shared/fixtures/catalogs/` kept in the repository so
+    that a clone anywhere can run the tests and the benchmark."""
     repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "fixtures" / "catalogs" / CATALOGUE_FILE
+    return repo / "fixtures" / "catalogs" / CATALOGUE_FILE
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--catalogue",
         type=Path,
         default=defaults.catalogue,
-        help="catalogue file to import (default: the real one in ../shared/fixtures/catalogs)",
+        help="catalogue file to import (default: the real one in fixtures/catalogs)",
     )
     parser.add_argument(
         "--quick",

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from orderledger.cli.main import main
 from tests.conftest import ADMIN_URL
 
 FIGURES = {
@@ -54,3 +55,19 @@ def test_quick_bench_reports_every_figure_as_a_positive_number() -> None:
     assert figures["status_batch100_orders_per_s"] == pytest.approx(
         figures["status_batch100_rps"] * 100, rel=1e-3
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["bench", "--workers", "0"], "--workers and --connections must be at least 1"),
+        (["bench", "--connections", "0"], "--workers and --connections must be at least 1"),
+        (["bench", "--duration", "0"], "--duration must be more than 0 seconds"),
+        (["serve", "--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_impossible_settings_are_refused_before_anything_starts(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) != 0
+    assert said in capsys.readouterr().err

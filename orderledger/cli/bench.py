@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -92,6 +93,10 @@ def options_from(args: argparse.Namespace) -> Options:
         options = options.quick()
     if options.orders < 100 or options.base_orders < 100:
         raise CommandFailed("--orders and --base-orders must be at least 100 (a batch is 100)")
+    if options.workers < 1 or options.connections < 1:
+        raise CommandFailed("--workers and --connections must be at least 1")
+    if options.duration <= 0:
+        raise CommandFailed("--duration must be more than 0 seconds")
     if not options.catalogue.is_file():
         raise CommandFailed(f"no catalogue at {options.catalogue}")
     return options
@@ -104,6 +109,8 @@ def bench(args: argparse.Namespace) -> int:
     def say(message: str) -> None:
         print(f"[{time.monotonic() - began:6.1f}s] {message}", file=sys.stderr, flush=True)
 
+    # A kill (SIGTERM) unwinds like Ctrl-C, so the servers stop and the database is dropped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         figures = Bench(options, say).run()
     except (BenchFailed, ServerFailed, RuntimeError, psycopg.Error) as error:

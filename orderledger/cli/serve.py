@@ -9,6 +9,7 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from orderledger.cli.common import CommandFailed
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.reuse_port import supervisor_socket
 from orderledger.storage.settings import Settings
@@ -28,6 +29,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def serve(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise CommandFailed("--workers must be at least 1")
     print(f"orderledger on {Settings.from_env().describe()}", flush=True)
     run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
     return 0

@@ -39,24 +39,15 @@ KEY_AND_ORDERS_SQL = (
 
 # Every `status` look-up a worker has waiting, as (request, number) pairs and one key hash
 # per request: one query answers them all. A request with no valid number sends one pair
-# with no number, so that its key is still checked. PostgreSQL writes each order's answer
-# as the JSON `presenters.order_status` makes (same fields, same order, no spaces), which
-# goes into the response as it is: no row, Decimal or dict is made per order (building
-# them, and checking each stored charge with a regex in Python, was a third of a worker's
-# time for `status` of 100). A charge stored other than as five places goes through
-# `round`, as `wire` writes it.
-ORDER_ANSWER_SQL = (
-    """'{"charge":"' || CASE WHEN o.charge ~ '^-?(0|[1-9][0-9]*)\\.[0-9]{5}$' """
-    "THEN o.charge ELSE round(o.charge::numeric, 5)::text END"
-    """ || '","start_count":"' || o.start_count || '","status":' || to_json(o.status)::text"""
-    """ || ',"remains":"' || o.remains || '","currency":' || to_json(o.currency)::text || '}'"""
-)
+# with no number, so that its key is still checked. Each order's answer comes as the JSON
+# PostgreSQL keeps beside its row (see `order_status.ANSWER_SQL`) and goes into the response
+# as it is: no row, Decimal or dict is made per order.
 # Each request's key is looked up once (`keys`), not once per asked order.
 BATCHED_SQL = (
     "WITH keys AS (SELECT k.i::int AS i, c.subject "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
     "JOIN orderledger_credentials c ON c.token_hash = k.hash AND c.role = %s) "
-    f"SELECT q.i, keys.subject, o.number, {ORDER_ANSWER_SQL} "
+    "SELECT q.i, keys.subject, o.number, o.answer "
     "FROM unnest(%s::int[], %s::bigint[]) AS q(i, n) JOIN keys ON keys.i = q.i "
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n"
 )

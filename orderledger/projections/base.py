@@ -32,6 +32,9 @@ class Projection(Generic[Row]):
     evolve: Callable[[Row | None, Any], Row | None]
     unique: tuple[str, ...] = ()  # columns looked up by value (order and refill numbers)
     indexed: tuple[str, ...] = ()
+    # Columns PostgreSQL derives from the row's own columns as it stores them: (name, type and
+    # generation expression). Never written or read as part of the row.
+    postgres_generated: tuple[tuple[str, str], ...] = ()
 
     @property
     def topics(self) -> frozenset[str]:

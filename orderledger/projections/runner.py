@@ -36,7 +36,7 @@ class ConcurrentProjection(RuntimeError):
 
 
 def ensure_targets(db: Database, targets: Sequence[Target]) -> None:
-    statements = [s for target in targets for s in create_statements(target)]
+    statements = [s for target in targets for s in create_statements(target, db.dialect)]
     create_tables(db, statements)
     with db.transaction() as cursor:
         for target in targets:

@@ -28,6 +28,10 @@ CORE_TABLES = (
 POSTGRES_ONLY = (
     "CREATE SEQUENCE IF NOT EXISTS orderledger_order_numbers",
     "CREATE SEQUENCE IF NOT EXISTS orderledger_refill_numbers",
+    # A text as a JSON string, for generated columns, which accept only immutable functions:
+    # `to_json` is marked stable for all types, but quoting a text depends on no setting.
+    "CREATE OR REPLACE FUNCTION orderledger_json_string(value TEXT) RETURNS TEXT "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT to_json(value)::text $$",
 )
 
 SQLITE_ONLY = (

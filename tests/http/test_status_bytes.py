@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from orderledger.cli.common import catch_up
 from orderledger.domain.money import wire
+from orderledger.projections.order_status import ORDER_STATUS
+from orderledger.projections.rebuild import rebuild
 from tests.http.conftest import Network
 
 
@@ -62,3 +65,40 @@ def test_a_stored_charge_reaches_the_wire_as_wire_writes_it(network: Network, te
     assert status_bytes(network, orders=f"{number},x").startswith(
         b'{"%d":{"charge":"%s"' % (number, expected)
     )
+
+
+# The stored answer is PostgreSQL's (SQLite builds each answer from the row).
+postgres_only = pytest.mark.parametrize("backend", ["postgres"])
+
+
+@postgres_only
+def test_a_table_from_before_the_stored_answer_gains_it_at_start(network: Network) -> None:
+    """An order-status table made by an older version, without the answer column, gets it
+    (filled for its rows) when the projections are next ensured, as at every start."""
+    number = network.add(quantity="300", link="a")
+    catch_up(network.store)
+    before = status_bytes(network, orders=f"{number},x")
+    with network.store.db.transaction() as cursor:
+        cursor.execute("ALTER TABLE orderledger_order_status DROP COLUMN answer")
+    network.store.projector().ensure()
+    assert status_bytes(network, orders=f"{number},x") == before
+
+
+@postgres_only
+def test_a_rebuilt_order_status_table_keeps_the_answer(network: Network) -> None:
+    first = network.add(quantity="300", link="a")
+    second = network.add(service=3, link="b")
+    catch_up(network.store)
+    before = status_bytes(network, orders=f"{first},{second}")
+    assert rebuild(network.store.ledger, network.store.db, [ORDER_STATUS])
+    assert status_bytes(network, orders=f"{first},{second}") == before
+
+
+@postgres_only
+@pytest.mark.parametrize("text", ['say "hi"', "back\\slash", "tab\tand\x01", "naïve €", ""])
+def test_postgres_quotes_a_text_as_the_wire_does(network: Network, text: str) -> None:
+    with network.store.db.transaction() as cursor:
+        cursor.execute("SELECT orderledger_json_string(%s)", (text,))
+        row = cursor.fetchone()
+    assert row is not None
+    assert str(row[0]).encode() == msgspec.json.encode(text)

@@ -35,7 +35,7 @@ from orderledger.http.parsing import (
     valid_id,
 )
 from orderledger.http.reads import Answers, ReadModels
-from orderledger.http.status_reads import account_for_key, prefetch_status
+from orderledger.http.status_reads import key_holder
 from orderledger.projections import replay
 
 log = logging.getLogger(__name__)
@@ -80,16 +80,12 @@ async def api_v2(request: Request[Any, Any, Any]) -> Response[bytes]:
     except Exception:  # a body that is not what its content type says: treat it as empty
         fields = {}
     key = fields.get("key")
-    prefetched = await prefetch_status(ctx, str(key), fields) if key else None
-    if prefetched is not None:  # status: the key and its orders in one query, parsed once
-        owner, ctx, asked = prefetched
-        try:
-            return answer(await status(ctx, owner, asked.single, asked.tokens))
-        except LedgerError as error:
-            return answer(presenters.error(error_text(error)))
-    account = await account_for_key(ctx.reads, str(key)) if key else None
-    if account is None:
+    holder = await key_holder(ctx.reads, str(key), fields) if key else None
+    if holder is None:
         return answer(presenters.error(INVALID_KEY), 200 if ctx.errors_as_200 else 401)
+    if holder.ready is not None:  # a plain status, answered whole by the key's query
+        return Response(content=holder.ready, media_type="application/json", status_code=200)
+    account = holder.account
     action = fields.get("action")
     if not isinstance(action, str) or action not in ACTIONS:
         return answer(presenters.error(INVALID_ACTION), 200 if ctx.errors_as_200 else 400)

@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any, Protocol
 
 import anyio.to_thread
-import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from orderledger.http import presenters
@@ -27,9 +26,8 @@ ORDERS_SQL = select_sql(Target.live(ORDER_STATUS))
 REFILLS_SQL = select_sql(Target.live(REFILL_STATUS))
 BALANCE_SQL = select_sql(Target.live(ACCOUNT_BALANCE)) + " WHERE id = %s"
 SERVICES_SQL = select_sql(Target.live(CATALOGUE)) + " WHERE enabled ORDER BY number"
-# Each order's `status` answer by number: a dict, or the same JSON already written by
-# PostgreSQL (see `status_reads`).
-Answers = dict[int, dict[str, str] | msgspec.Raw]
+# Each order's `status` answer, by number.
+Answers = dict[int, dict[str, str]]
 
 KEY_SQL = "SELECT subject FROM orderledger_credentials WHERE token_hash = %s AND role = %s"
 

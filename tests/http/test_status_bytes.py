@@ -44,6 +44,24 @@ def test_status_bytes_are_the_same_from_the_table_and_from_the_events(
     )
 
 
+@pytest.mark.parametrize("projected", [True, False], ids=["from the table", "from the events"])
+def test_plain_numbers_are_answered_in_the_asked_order_once_each(
+    network: Network, projected: bool
+) -> None:
+    """On PostgreSQL, orders that all have their rows are answered whole by the key's query;
+    the bytes are those of the usual path, which answers the others."""
+    first = network.add(quantity="300", link="a")
+    second = network.add(service=3, link="b")
+    if projected:
+        catch_up(network.store)
+    assert status_bytes(network, orders=f"{second},{first},{second}") == (
+        b'{"%d":{"charge":"12.00000","start_count":"0","status":"Pending",'
+        b'"remains":"1","currency":"EUR"},'
+        b'"%d":{"charge":"0.75000","start_count":"0","status":"Pending",'
+        b'"remains":"300","currency":"EUR"}}' % (second, first)
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 
@@ -59,7 +59,23 @@ class LedgerBase(Application[UUID]):
     # ---- saving --------------------------------------------------------------------------
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        recordings = super().save(*objs, **kwargs)
+        """`Application.save`, for aggregates only.
+
+        The library's `save` sorts what it is given into events and aggregates with two
+        `isinstance` checks against runtime Protocols per object, which Python 3.11 answers
+        slowly: a fifth of the CPU of saving an `add` batch (its 33 aggregates). Every
+        command here saves aggregates, so their events are collected directly; the rest is
+        the library's own sequence of steps.
+        """
+        processing = ProcessingEvent[UUID]()
+        for obj in objs:
+            processing.events.extend(obj.collect_events())
+            processing.aggregates[obj.id] = obj
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # deprecated, but still called by the library's save
         self.snapshot_in_hand(objs, recordings)
         return recordings
 

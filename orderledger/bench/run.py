@@ -133,12 +133,14 @@ class Bench:
         fixture = preload.prepare(store, o.catalogue)
 
         self.say(f"baseline: bare Litestar endpoint, {o.workers} worker(s)")
-        with servers.running(servers.baseline_command(o.workers), scratch / "baseline.log") as bare:
+        bare_command = servers.baseline_command(o.workers)
+        with servers.running(bare_command, scratch / "baseline.log", workers=o.workers) as bare:
             baseline = rps(drive(self.spec(bare, "baseline", bodies=["key=x&action=status"])))
 
         env = {"ORDERLEDGER_DATABASE_URL": settings.postgres.url(), **SERVER_ENV}
         command = servers.orderledger_command(o.workers)
-        with servers.running(command, scratch / "orderledger.log", env) as server:
+        log = scratch / "orderledger.log"
+        with servers.running(command, log, env, workers=o.workers) as server:
             numbers = self.fill(store, fixture, server, 0, min(o.base_orders, o.orders))
             self.say(f"status at {len(numbers):,} orders")
             spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))

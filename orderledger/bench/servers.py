@@ -76,16 +76,36 @@ def peak_rss_kb(pid: int) -> int:
     raise ServerFailed(f"no VmHWM for process {pid}")
 
 
-def wait_until_answering(server: Server) -> None:
+def listening(port: int) -> int:
+    """How many sockets listen on the port: one per worker (see `http.reuse_port`)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                count += 1
+    return count
+
+
+def wait_until_answering(server: Server, workers: int = 1) -> None:
+    """Until the server answers and every worker listens. A worker listens once its app has
+    started; load that began before the last one did would open every connection to the
+    others, and measure fewer workers than asked for."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise ServerFailed(f"server exited; see {server.log}:\n{tail(server.log)}")
         try:
             httpx.post(f"http://{HOST}:{server.port}/api/v2", data={}, timeout=2.0)
-            return
+            if listening(server.port) >= workers:
+                return
         except httpx.TransportError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise ServerFailed(f"server did not answer within {STARTUP_SECONDS:.0f} s; see {server.log}")
 
 
@@ -95,9 +115,14 @@ def tail(path: Path, lines: int = 20) -> str:
 
 @contextmanager
 def running(
-    command: Sequence[str], log: Path, env: dict[str, str] | None = None, port: int = 0
+    command: Sequence[str],
+    log: Path,
+    env: dict[str, str] | None = None,
+    port: int = 0,
+    workers: int = 1,
 ) -> Iterator[Server]:
-    """Start a server on a free port (passed as `--port`), wait until it answers, stop it."""
+    """Start a server on a free port (passed as `--port`), wait until its workers answer,
+    stop it."""
     port = port or free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -109,7 +134,7 @@ def running(
         )
     server = Server(process, port, log)
     try:
-        wait_until_answering(server)
+        wait_until_answering(server, workers)
         yield server
     finally:
         stop(process)

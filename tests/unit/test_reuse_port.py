@@ -6,6 +6,7 @@ import io
 import socket
 from multiprocessing.reduction import ForkingPickler
 
+from orderledger.bench.servers import listening
 from orderledger.http.reuse_port import supervisor_socket
 
 
@@ -42,3 +43,17 @@ def test_every_worker_listens_on_its_own_socket_on_the_same_port() -> None:
                     accepted.append(worker)
             assert len(accepted) == 16
             assert accepted.count(first) > 0 and accepted.count(second) > 0
+
+
+def test_the_bench_counts_each_workers_listening_socket_and_only_those() -> None:
+    """The bench starts measuring only once every worker listens (see `servers.listening`);
+    the supervisor's socket is bound but never listens."""
+    with supervisor_socket("127.0.0.1", 0) as parent:
+        port = parent.getsockname()[1]
+        assert listening(port) == 0
+        first, second = as_a_worker_receives_it(parent), as_a_worker_receives_it(parent)
+        with first, second:
+            first.listen()
+            assert listening(port) == 1
+            second.listen()
+            assert listening(port) == 2

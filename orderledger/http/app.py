@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
-    return answer({"error": error.detail}, error.status_code)
+    response = answer({"error": error.detail}, error.status_code)
+    response.headers.update(error.headers or {})  # `Allow` on a 405, say
+    return response
 
 
 def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar.testing import TestClient
 
 from orderledger.storage.store import Store
@@ -163,3 +164,28 @@ def test_a_lone_surrogate_in_a_json_link_is_an_incorrect_link(network: Network) 
         "/api/v2", content=body % network.key, headers={"content-type": "application/json"}
     )
     assert response.json() == {"error": "Incorrect link"}
+
+
+def test_other_methods_and_huge_bodies_get_json_refusals(network: Network) -> None:
+    put = network.client.put("/api/v2", data={"key": network.key, "action": "balance"})
+    assert (put.status_code, put.json()) == (405, {"error": "Method Not Allowed"})
+    assert put.headers["content-type"] == "application/json"
+    assert "POST" in put.headers["allow"]
+    huge = network.client.post(
+        "/api/v2", content=b"key=" + network.key.encode() + b"&x=" + b"a" * 10_000_001
+    )
+    assert huge.status_code == 413
+    assert huge.headers["content-type"] == "application/json"
+    assert "error" in huge.json()
+
+
+def test_an_unexpected_failure_is_a_json_503_not_a_stack_trace(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("orderledger.http.api_v2.dispatch", broken)
+    response = network.client.post("/api/v2", data={"key": network.key, "action": "balance"})
+    assert response.status_code == 503
+    assert response.json() == {"error": "Service temporarily unavailable, please retry"}

@@ -69,6 +69,8 @@ class LedgerBase(Application[UUID]):
         """
         processing = ProcessingEvent[UUID]()
         for obj in objs:
+            if obj is None:  # as the library's save allows
+                continue
             processing.events.extend(obj.collect_events())
             processing.aggregates[obj.id] = obj
         processing.saved_kwargs.update(kwargs)

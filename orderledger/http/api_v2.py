@@ -14,7 +14,6 @@ import msgspec
 from anyio import CapacityLimiter
 from litestar import Request, Response, asgi
 from litestar.exceptions import (
-    HTTPException,
     InternalServerException,
     MethodNotAllowedException,
 )
@@ -90,6 +89,11 @@ JSON_HEADERS = [(b"content-type", b"application/json")]
 MAX_BODY_BYTES = 10_000_000  # Litestar's default for its own handlers
 
 
+class BodyTooLarge(RequestEntityTooLarge):
+    """A body over `MAX_BODY_BYTES`: answered 413 by the app's error handler. Any other
+    failure to read a body (a malformed multipart, say) reads as no fields, as before."""
+
+
 class ApiRequest(Request[Any, Any, Any]):
     """A request as a plain ASGI handler reads it: the body limit, which Litestar takes from
     its own kind of handler, is set here."""
@@ -106,7 +110,7 @@ class ApiRequest(Request[Any, Any, Any]):
             chunk = event.get("body", b"")
             received += len(chunk)
             if received > MAX_BODY_BYTES:
-                raise RequestEntityTooLarge
+                raise BodyTooLarge
             if chunk:
                 yield chunk
             more = event.get("more_body", False)
@@ -140,7 +144,7 @@ async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int
     """The status code and JSON body of one `/api/v2` request."""
     try:
         fields = await read_fields(request)
-    except HTTPException:  # too large: the app's error handler answers
+    except BodyTooLarge:
         raise
     except Exception:  # a body that is not what its content type says: treat it as empty
         fields = {}

@@ -21,7 +21,7 @@ from typing import Any
 from orderledger.domain.errors import LedgerError
 from orderledger.http.parsing import Status, parse_action, plain_numbers, split_ids, valid_id
 from orderledger.http.reads import ReadModels
-from orderledger.projections.order_status import ORDER_STATUS
+from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
 from orderledger.storage.credentials import Role, token_hash
 
 # Each request's key hash (`keys`), and its asked numbers as (request, number) pairs: one row
@@ -31,8 +31,9 @@ BATCHED_SQL = (
     "WITH keys AS (SELECT k.i::int AS i, c.subject "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
     "JOIN orderledger_credentials c ON c.token_hash = k.hash AND c.role = %s) "
-    "SELECT keys.i, keys.subject, count(o.answer), "
-    """string_agg('"' || o.number::text || '":' || o.answer, ',' ORDER BY q.position) """
+    f"SELECT keys.i, keys.subject, count(o.{ANSWER_COLUMN}), "
+    f"""string_agg('"' || o.number::text || '":' || o.{ANSWER_COLUMN}, ',' """
+    "ORDER BY q.position) "
     "FROM keys LEFT JOIN unnest(%s::int[], %s::bigint[]) WITH ORDINALITY AS q(i, n, position) "
     "ON q.i = keys.i "
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n "

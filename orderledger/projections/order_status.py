@@ -84,9 +84,13 @@ def evolve(row: OrderStatusRow | None, event: Any) -> OrderStatusRow | None:
 # On PostgreSQL each row also keeps the order's `status` answer, as the JSON
 # `presenters.order_status` writes it (same fields, same order, no spaces): networks poll
 # every order every minute, and building the answer at each read was most of PostgreSQL's
-# work for a `status` of 100. It is derived from the row as it is stored, so it can never
-# disagree with it. A charge stored other than as five places goes through `round`, as
+# work for a `status` of 100. PostgreSQL derives it from the row whenever the row is written,
+# so it follows the row. A charge stored other than as five places goes through `round`, as
 # `wire` writes it (a "-0.00000" stays as it is, as it does there).
+#
+# A start adds the column to a table that lacks it, but never alters one that has it: a
+# change to the expression needs a new column name, which existing tables then gain.
+ANSWER_COLUMN = "answer_v1"
 ANSWER_SQL = (
     """'{"charge":"' || CASE WHEN charge ~ '^-?(0|[1-9][0-9]*)\\.[0-9]{5}$' """
     "THEN charge ELSE round(charge::numeric, 5)::text END"
@@ -110,5 +114,5 @@ ORDER_STATUS = Projection(
     ),
     evolve=evolve,
     unique=("number",),
-    postgres_generated=(("answer", f"TEXT GENERATED ALWAYS AS ({ANSWER_SQL}) STORED"),),
+    postgres_generated=((ANSWER_COLUMN, f"TEXT GENERATED ALWAYS AS ({ANSWER_SQL}) STORED"),),
 )

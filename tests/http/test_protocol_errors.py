@@ -189,3 +189,29 @@ def test_an_unexpected_failure_is_a_json_503_not_a_stack_trace(
     response = network.client.post("/api/v2", data={"key": network.key, "action": "balance"})
     assert response.status_code == 503
     assert response.json() == {"error": "Service temporarily unavailable, please retry"}
+
+
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("multipart/form-data", b"key=x"),  # no boundary
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+        ("multipart/form-data; boundary=x", b"--x\r\n" * 1_200 + b"--x--\r\n"),  # too many parts
+    ],
+    ids=["no boundary", "truncated", "too many parts"],
+)
+def test_a_body_that_cannot_be_read_reads_as_no_fields(
+    network: Network, content_type: str, body: bytes
+) -> None:
+    """The client hears what any request without a key hears, and lenient servers say it
+    with a 200, as the network's panels need."""
+    from dataclasses import replace
+
+    from orderledger.http.app import create_app
+
+    response = network.client.post("/api/v2", content=body, headers={"content-type": content_type})
+    assert (response.status_code, response.json()) == (401, {"error": "Invalid API key"})
+    settings = replace(network.store.settings, errors_as_200=True)
+    with TestClient(create_app(settings)) as lenient:
+        response = lenient.post("/api/v2", content=body, headers={"content-type": content_type})
+        assert (response.status_code, response.json()) == (200, {"error": "Invalid API key"})

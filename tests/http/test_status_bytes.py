@@ -9,8 +9,13 @@ import pytest
 
 from orderledger.cli.common import catch_up
 from orderledger.domain.money import wire
-from orderledger.projections.order_status import ORDER_STATUS
+from orderledger.http import presenters
+from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
 from orderledger.projections.rebuild import rebuild
+from orderledger.projections.tables import Target, column_names
+from orderledger.storage.store import Store
+from tests.audit.conftest import busy_ledger
+from tests.conftest import open_account
 from tests.http.conftest import Network
 
 
@@ -52,13 +57,16 @@ def test_plain_numbers_are_answered_in_the_asked_order_once_each(
     the bytes are those of the usual path, which answers the others."""
     first = network.add(quantity="300", link="a")
     second = network.add(service=3, link="b")
+    third = network.add(quantity="100", link="c")
     if projected:
         catch_up(network.store)
-    assert status_bytes(network, orders=f"{second},{first},{second}") == (
+    assert status_bytes(network, orders=f"{second},{third},{first},{second}") == (
         b'{"%d":{"charge":"12.00000","start_count":"0","status":"Pending",'
         b'"remains":"1","currency":"EUR"},'
+        b'"%d":{"charge":"0.25000","start_count":"0","status":"Pending",'
+        b'"remains":"100","currency":"EUR"},'
         b'"%d":{"charge":"0.75000","start_count":"0","status":"Pending",'
-        b'"remains":"300","currency":"EUR"}}' % (second, first)
+        b'"remains":"300","currency":"EUR"}}' % (second, third, first)
     )
 
 
@@ -89,27 +97,92 @@ def test_a_stored_charge_reaches_the_wire_as_wire_writes_it(network: Network, te
 postgres_only = pytest.mark.parametrize("backend", ["postgres"])
 
 
-@postgres_only
-def test_a_table_from_before_the_stored_answer_gains_it_at_start(network: Network) -> None:
-    """An order-status table made by an older version, without the answer column, gets it
-    (filled for its rows) when the projections are next ensured, as at every start."""
-    number = network.add(quantity="300", link="a")
-    catch_up(network.store)
-    before = status_bytes(network, orders=f"{number},x")
-    with network.store.db.transaction() as cursor:
-        cursor.execute("ALTER TABLE orderledger_order_status DROP COLUMN answer")
-    network.store.projector().ensure()
-    assert status_bytes(network, orders=f"{number},x") == before
+def only_the_key_query_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, a `status` the usual path would answer fails (503)."""
+
+    def usual_path(*_: object) -> None:
+        raise AssertionError("answered by the usual path")
+
+    monkeypatch.setattr("orderledger.http.api_v2.dispatch", usual_path)
+
+
+def plain_answers(network: Network, numbers: list[int]) -> tuple[bytes, bytes]:
+    single = status_bytes(network, order=str(numbers[0]))
+    multi = status_bytes(network, orders=",".join(str(n) for n in numbers))
+    return single, multi
 
 
 @postgres_only
-def test_a_rebuilt_order_status_table_keeps_the_answer(network: Network) -> None:
+def test_every_stored_answer_is_the_presenters_json(store: Store) -> None:
+    """Orders in every state, each row's stored answer byte for byte as the presenter
+    writes it from the row."""
+    busy_ledger(store)
+    catch_up(store)
+    columns = ", ".join(column_names(Target.live(ORDER_STATUS)))
+    with store.db.transaction() as cursor:
+        cursor.execute(f"SELECT {columns}, {ANSWER_COLUMN} FROM orderledger_order_status")
+        rows = cursor.fetchall()
+    statuses = set()
+    for values in rows:
+        row = ORDER_STATUS.from_db(values[:-1])
+        statuses.add(row.status)
+        assert str(values[-1]).encode() == msgspec.json.encode(presenters.order_status(row))
+    assert {"Pending", "In progress", "Completed", "Partial", "Canceled"} <= statuses
+
+
+@postgres_only
+def test_orders_that_all_have_rows_are_answered_by_the_key_query_alone(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = network.add(quantity="300", link="a")
     second = network.add(service=3, link="b")
     catch_up(network.store)
-    before = status_bytes(network, orders=f"{first},{second}")
+    before = plain_answers(network, [second, first])
+    only_the_key_query_answers(monkeypatch)
+    assert plain_answers(network, [second, first]) == before
+
+
+@postgres_only
+def test_someone_elses_order_in_a_plain_list_is_unknown(network: Network) -> None:
+    mine = network.add(quantity="300", link="a")
+    other, _ = open_account(network.store, "other", deposit="100")
+    theirs = network.store.ledger.place_order(other.id, 1, {"link": "a", "quantity": "100"})
+    catch_up(network.store)
+    assert status_bytes(network, orders=f"{theirs.number},{mine}") == (
+        b'{"%d":{"error":"Incorrect order ID"},'
+        b'"%d":{"charge":"0.75000","start_count":"0","status":"Pending",'
+        b'"remains":"300","currency":"EUR"}}' % (theirs.number, mine)
+    )
+
+
+@postgres_only
+def test_a_table_from_before_the_stored_answer_gains_it_at_start(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order-status table made by an older version, without the answer column, gets it,
+    filled for its rows, when the projections are next ensured, as at every start."""
+    first = network.add(quantity="300", link="a")
+    second = network.add(service=3, link="b")
+    catch_up(network.store)
+    before = plain_answers(network, [first, second])
+    with network.store.db.transaction() as cursor:
+        cursor.execute(f"ALTER TABLE orderledger_order_status DROP COLUMN {ANSWER_COLUMN}")
+    network.store.projector().ensure()
+    only_the_key_query_answers(monkeypatch)
+    assert plain_answers(network, [first, second]) == before
+
+
+@postgres_only
+def test_a_rebuilt_order_status_table_keeps_the_answer(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = network.add(quantity="300", link="a")
+    second = network.add(service=3, link="b")
+    catch_up(network.store)
+    before = plain_answers(network, [first, second])
     assert rebuild(network.store.ledger, network.store.db, [ORDER_STATUS])
-    assert status_bytes(network, orders=f"{first},{second}") == before
+    only_the_key_query_answers(monkeypatch)
+    assert plain_answers(network, [first, second]) == before
 
 
 @postgres_only

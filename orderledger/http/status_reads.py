@@ -14,9 +14,12 @@ events (read-your-writes).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from psycopg.errors import UndefinedColumn
 
 from orderledger.domain.errors import LedgerError
 from orderledger.http.parsing import Status, parse_action, plain_numbers, split_ids, valid_id
@@ -24,14 +27,18 @@ from orderledger.http.reads import ReadModels
 from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
 from orderledger.storage.credentials import Role, token_hash
 
+log = logging.getLogger(__name__)
+
 # Each request's key hash (`keys`), and its asked numbers as (request, number) pairs: one row
 # per request with a valid key, counting the asked orders that have a row and joining their
 # `"number":answer` entries in the order they were asked (`position`).
-BATCHED_SQL = (
+KEYS_CTE = (
     "WITH keys AS (SELECT k.i::int AS i, c.subject "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
     "JOIN orderledger_credentials c ON c.token_hash = k.hash AND c.role = %s) "
-    f"SELECT keys.i, keys.subject, count(o.{ANSWER_COLUMN}), "
+)
+BATCHED_SQL = (
+    KEYS_CTE + f"SELECT keys.i, keys.subject, count(o.{ANSWER_COLUMN}), "
     f"""string_agg('"' || o.number::text || '":' || o.{ANSWER_COLUMN}, ',' """
     "ORDER BY q.position) "
     "FROM keys LEFT JOIN unnest(%s::int[], %s::bigint[]) WITH ORDINALITY AS q(i, n, position) "
@@ -39,6 +46,10 @@ BATCHED_SQL = (
     f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n "
     "GROUP BY keys.i, keys.subject"
 )
+# The keys alone, for an order-status table without the stored answers (put live by an older
+# version's rebuild during a rolling upgrade, say): every request then takes the usual path,
+# instead of every request failing, until a start adds the column again.
+KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, NULL FROM keys"
 
 
 @dataclass(frozen=True)
@@ -135,9 +146,13 @@ class StatusLookups:
         index_array, number_array, hash_array = (
             "{" + ",".join(items) + "}" for items in (index, numbers, hashes)
         )
-        rows = await self.reads.query(
-            BATCHED_SQL, [hash_array, Role.API.value, index_array, number_array]
-        )
+        try:
+            rows = await self.reads.query(
+                BATCHED_SQL, [hash_array, Role.API.value, index_array, number_array]
+            )
+        except UndefinedColumn:
+            log.warning("the order-status table has no %s column; a restart adds it", ANSWER_COLUMN)
+            rows = await self.reads.query(KEYS_ONLY_SQL, [hash_array, Role.API.value])
         results: list[Found | None] = [None] * len(batch)
         for i, subject, answered, entries in rows:
             results[i - 1] = Found(str(subject), answered, entries)

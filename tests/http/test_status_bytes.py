@@ -173,6 +173,23 @@ def test_a_table_from_before_the_stored_answer_gains_it_at_start(
 
 
 @postgres_only
+def test_without_the_answer_column_every_request_takes_the_usual_path(
+    network: Network,
+) -> None:
+    """A live table without the column (an older version's rebuild, during a rolling
+    upgrade) slows the API down; it does not take it down."""
+    first = network.add(quantity="300", link="a")
+    second = network.add(service=3, link="b")
+    catch_up(network.store)
+    before = plain_answers(network, [first, second])
+    with network.store.db.transaction() as cursor:
+        cursor.execute(f"ALTER TABLE orderledger_order_status DROP COLUMN {ANSWER_COLUMN}")
+    assert plain_answers(network, [first, second]) == before
+    assert network.call(action="balance")["currency"] == "EUR"
+    assert isinstance(network.add(link="c"), int)
+
+
+@postgres_only
 def test_a_rebuilt_order_status_table_keeps_the_answer(
     network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:

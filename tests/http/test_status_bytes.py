@@ -112,6 +112,19 @@ def plain_answers(network: Network, numbers: list[int]) -> tuple[bytes, bytes]:
     return single, multi
 
 
+def two_projected_orders(network: Network) -> tuple[list[int], tuple[bytes, bytes]]:
+    """Two orders in their rows (asked second first), and their answers."""
+    numbers = [network.add(service=3, link="b"), network.add(quantity="300", link="a")]
+    catch_up(network.store)
+    return numbers, plain_answers(network, numbers)
+
+
+def drop_the_answer_column(network: Network) -> None:
+    """As an older version's table, or its rebuild, has it."""
+    with network.store.db.transaction() as cursor:
+        cursor.execute(f"ALTER TABLE orderledger_order_status DROP COLUMN {ANSWER_COLUMN}")
+
+
 @postgres_only
 def test_every_stored_answer_is_the_presenters_json(store: Store) -> None:
     """Orders in every state, each row's stored answer byte for byte as the presenter
@@ -134,12 +147,9 @@ def test_every_stored_answer_is_the_presenters_json(store: Store) -> None:
 def test_orders_that_all_have_rows_are_answered_by_the_key_query_alone(
     network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = network.add(quantity="300", link="a")
-    second = network.add(service=3, link="b")
-    catch_up(network.store)
-    before = plain_answers(network, [second, first])
+    numbers, before = two_projected_orders(network)
     only_the_key_query_answers(monkeypatch)
-    assert plain_answers(network, [second, first]) == before
+    assert plain_answers(network, numbers) == before
 
 
 @postgres_only
@@ -161,15 +171,11 @@ def test_a_table_from_before_the_stored_answer_gains_it_at_start(
 ) -> None:
     """An order-status table made by an older version, without the answer column, gets it,
     filled for its rows, when the projections are next ensured, as at every start."""
-    first = network.add(quantity="300", link="a")
-    second = network.add(service=3, link="b")
-    catch_up(network.store)
-    before = plain_answers(network, [first, second])
-    with network.store.db.transaction() as cursor:
-        cursor.execute(f"ALTER TABLE orderledger_order_status DROP COLUMN {ANSWER_COLUMN}")
+    numbers, before = two_projected_orders(network)
+    drop_the_answer_column(network)
     network.store.projector().ensure()
     only_the_key_query_answers(monkeypatch)
-    assert plain_answers(network, [first, second]) == before
+    assert plain_answers(network, numbers) == before
 
 
 @postgres_only
@@ -178,13 +184,9 @@ def test_without_the_answer_column_every_request_takes_the_usual_path(
 ) -> None:
     """A live table without the column (an older version's rebuild, during a rolling
     upgrade) slows the API down; it does not take it down."""
-    first = network.add(quantity="300", link="a")
-    second = network.add(service=3, link="b")
-    catch_up(network.store)
-    before = plain_answers(network, [first, second])
-    with network.store.db.transaction() as cursor:
-        cursor.execute(f"ALTER TABLE orderledger_order_status DROP COLUMN {ANSWER_COLUMN}")
-    assert plain_answers(network, [first, second]) == before
+    numbers, before = two_projected_orders(network)
+    drop_the_answer_column(network)
+    assert plain_answers(network, numbers) == before
     assert network.call(action="balance")["currency"] == "EUR"
     assert isinstance(network.add(link="c"), int)
 
@@ -193,13 +195,10 @@ def test_without_the_answer_column_every_request_takes_the_usual_path(
 def test_a_rebuilt_order_status_table_keeps_the_answer(
     network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = network.add(quantity="300", link="a")
-    second = network.add(service=3, link="b")
-    catch_up(network.store)
-    before = plain_answers(network, [first, second])
+    numbers, before = two_projected_orders(network)
     assert rebuild(network.store.ledger, network.store.db, [ORDER_STATUS])
     only_the_key_query_answers(monkeypatch)
-    assert plain_answers(network, [first, second]) == before
+    assert plain_answers(network, numbers) == before
 
 
 @postgres_only

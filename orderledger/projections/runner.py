@@ -179,12 +179,6 @@ class Projector:
         for target, relevant in zip(moving, routed, strict=True):
             self.fold_page(cursor, target, relevant)
 
-    def apply(
-        self, cursor: Cursor, target: Target, position: int, last: int, events: list[Folded]
-    ) -> None:
-        """`apply_page` for one target."""
-        self.apply_page(cursor, [target], {target.tracking: position}, last, events)
-
     def fold_page(self, cursor: Cursor, target: Target, relevant: list[tuple[str, Any]]) -> None:
         """Fold a target's events of the page (in log order) into its rows and write them."""
         evolve = target.projection.evolve

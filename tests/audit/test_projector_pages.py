@@ -69,7 +69,7 @@ def test_a_runner_behind_another_rolls_back_before_writing_a_row(store: Store) -
 
     target = first.targets[0]
     with pytest.raises(ConcurrentProjection), store.db.transaction() as cursor:
-        first.apply(cursor, target, stale[target.tracking], page[-1].id, events)
+        first.apply_page(cursor, [target], stale, page[-1].id, events)
     assert tables(store, "_race") == written
 
 
@@ -82,7 +82,7 @@ def test_a_page_for_every_target_rolls_back_whole_when_one_position_moved(store:
     events = runner.decode(page)
     moved = runner.targets[-1]  # another runner moved only the last target
     with store.db.transaction() as cursor:
-        runner.apply(cursor, moved, positions[moved.tracking], page[-1].id, events)
+        runner.apply_page(cursor, [moved], positions, page[-1].id, events)
     before = tables(store, "_all_or_none")
 
     with pytest.raises(ConcurrentProjection), store.db.transaction() as cursor:

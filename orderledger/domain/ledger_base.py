@@ -8,13 +8,14 @@ reloads and decides again, so a balance can never be spent twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording, Transcoder
+from eventsourcing.persistence import EventStore, IntegrityError, Recording, Transcoder
 
 from orderledger.domain.account import Account
 from orderledger.domain.errors import InvalidTransition, UnknownAccount, UnknownOrder
@@ -22,12 +23,19 @@ from orderledger.domain.ids import account_id, order_id, service_id
 from orderledger.domain.order import Order
 from orderledger.domain.sequences import NumberSequence
 from orderledger.domain.service import Service
-from orderledger.domain.transcoder import FastJSONTranscoder
+from orderledger.domain.snapshots import SnapshotMapper, faithful_snapshot
+from orderledger.domain.transcoder import ledger_transcoder
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
 CONFLICT_RETRIES = 200
+
+# Accounts collect an event per charge; a snapshot every so many of their events keeps a cold
+# load short. Any aggregate type may be given an interval (`ledger.snapshot_every`).
+SNAPSHOT_EVERY: Mapping[type[Aggregate], int] = {Account: 200}
+
+log = logging.getLogger(__name__)
 
 
 def apply_events(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -39,22 +47,25 @@ def apply_events(aggregate: Any, events: Iterable[Any]) -> Any:
 
 
 class LedgerBase(Application[UUID]):
-    # Accounts collect an event per charge; a snapshot every so many of their events keeps a
-    # cold load short. Taken by `save` from the aggregate in hand (see `snapshot_in_hand`).
+    # Snapshots are taken by `save` from the aggregate in hand (see `snapshot_in_hand`).
     is_snapshotting_enabled = True
-    snapshot_every: ClassVar[dict[type[Aggregate], int]] = {Account: 200}
 
     def __init__(self, sequences: NumberSequence, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
+        self.snapshot_every: dict[type[Aggregate], int] = dict(SNAPSHOT_EVERY)
         self.sequences = sequences
         # Which of many aggregates exist, in one query, where the store can tell (set by the
         # storage layer); None means "load each to find out".
         self.existing_ids: Callable[[Collection[UUID]], set[UUID] | None] = lambda ids: None
 
     def construct_transcoder(self) -> Transcoder:
-        transcoder = FastJSONTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder
+        return ledger_transcoder()
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """Snapshots read through a mapper that gives their attributes their types back."""
+        mapper = SnapshotMapper(self.mapper.transcoder, self.mapper.compressor, self.mapper.cipher)
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return self.factory.event_store(mapper=mapper, recorder=recorder)
 
     # ---- saving --------------------------------------------------------------------------
 
@@ -96,7 +107,31 @@ class LedgerBase(Application[UUID]):
             if every is not None and event.originator_version % every == 0:
                 due[aggregate.id] = aggregate
         for aggregate in due.values():
-            self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
+            # The command's events are committed: a snapshot is only a shortcut for later
+            # loads, so failing to store one must not fail the command (an IntegrityError
+            # here would even make `retrying` decide, and record, the command again).
+            try:
+                self.store_snapshot(aggregate)
+            except Exception:
+                log.exception("no snapshot of %s %s", type(aggregate).__name__, aggregate.id)
+
+    def store_snapshot(self, aggregate: Aggregate) -> None:
+        """Store the aggregate's snapshot, only if it reads back exactly as the aggregate is
+        (`UnfaithfulSnapshot` otherwise): an attribute JSON cannot carry costs a slower
+        load, never a wrong one."""
+        assert self.snapshots is not None
+        self.snapshots.recorder.insert_events([faithful_snapshot(self.snapshots.mapper, aggregate)])
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: Any = apply_events,
+    ) -> None:
+        """The library's `take_snapshot`, checked as `save`'s own snapshots are."""
+        self.store_snapshot(
+            self.repository.get(aggregate_id, version=version, projector_func=projector_func)
+        )
 
     # ---- loading -------------------------------------------------------------------------
 

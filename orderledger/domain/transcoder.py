@@ -7,6 +7,8 @@ the bytes in C; the few dicts that stand for a UUID, Decimal or datetime
 innermost first, as `json` would have called its hook (any other dict goes to the hook).
 Encoding is untouched, so what is stored does not change. Anything msgspec will not read
 (the `NaN` that `json` accepts, say) falls back to the stock decoder.
+
+Sets, which JSON has no form for, are written as `{"_type_": "set", "_data_": [...]}`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
 
 decode_json = msgspec.json.Decoder().decode
 
@@ -47,3 +55,39 @@ class FastJSONTranscoder(JSONTranscoder):
             elif kind is list:
                 value[key] = self.revive(item)
         return self._decode_obj(value) if len(value) == 2 else value
+
+
+class SetAsList(Transcoding):
+    type = set
+    name = "set"
+
+    def encode(self, obj: set[Any]) -> list[Any]:
+        return list(obj)
+
+    def decode(self, data: list[Any]) -> set[Any]:
+        return set(data)
+
+
+class FrozenSetAsList(Transcoding):
+    type = frozenset
+    name = "frozenset"
+
+    def encode(self, obj: frozenset[Any]) -> list[Any]:
+        return list(obj)
+
+    def decode(self, data: list[Any]) -> frozenset[Any]:
+        return frozenset(data)
+
+
+def ledger_transcoder() -> FastJSONTranscoder:
+    """eventsourcing's UUID, Decimal and datetime transcodings, and sets."""
+    transcoder = FastJSONTranscoder()
+    for transcoding in (
+        UUIDAsHex(),
+        DecimalAsStr(),
+        DatetimeAsISO(),
+        SetAsList(),
+        FrozenSetAsList(),
+    ):
+        transcoder.register(transcoding)
+    return transcoder

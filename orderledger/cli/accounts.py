@@ -84,8 +84,15 @@ def create_account(args: argparse.Namespace) -> int:
         raise CommandFailed("the account needs a name")
     with opened_store() as store:
         account = store.ledger.open_account(args.name, currency, billing, credit)
-        key = store.credentials.issue(Role.API, str(account.id), account.name)
-    print("\n".join(describe(account)))
+        print("\n".join(describe(account)))
+        try:
+            key = store.credentials.issue(Role.API, str(account.id), account.name)
+        except Exception as error:
+            # The account is recorded; running `create` again would only say it exists.
+            raise CommandFailed(
+                f"account {account.name!r} was created, but its API key was not issued "
+                f"({error}): run `orderledger accounts new-key {account.name}`"
+            ) from error
     print("API key (shown once, stored only as a hash):")
     print(key)
     return 0

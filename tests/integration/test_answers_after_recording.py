@@ -1,0 +1,48 @@
+"""A command that has recorded its events says so, even when what comes after fails."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+from orderledger.cli.main import main
+from orderledger.storage.settings import Settings
+from orderledger.storage.store import Store
+from tests.conftest import use_settings
+
+
+def refuse_new_keys(settings: Settings) -> None:
+    if settings.postgres is None:
+        with sqlite3.connect(settings.data_dir / "ledger.sqlite") as conn:
+            conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON orderledger_credentials "
+                "BEGIN SELECT RAISE(ABORT, 'keys refused'); END"
+            )
+        return
+    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'keys refused'; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON orderledger_credentials "
+            "FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+
+
+def test_an_account_created_without_its_key_is_reported_created_with_the_way_on(
+    settings: Settings,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_settings(monkeypatch, settings)
+    refuse_new_keys(settings)
+    assert main(["accounts", "create", "net"]) == 1
+    captured = capsys.readouterr()
+    assert "account   net" in captured.out
+    assert "'net' was created, but its API key was not issued" in captured.err
+    assert "orderledger accounts new-key net" in captured.err
+    assert store.ledger.account("net").name == "net"

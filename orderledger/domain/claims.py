@@ -152,3 +152,21 @@ class Claims(LedgerBase):
             return refill
 
         return self.retrying(decide)
+
+    def release_refill_claim(self, number: int, now: datetime | None = None) -> Refill:
+        """Release a refill claim that has expired (the sweep); repeating it changes nothing."""
+        moment = now or utc_now()
+
+        def decide() -> Refill:
+            refill = self.load(Refill, refill_id(number))
+            if refill is None:
+                raise UnknownRefill(str(number))
+            if refill.claimed_by is None or refill.status.is_finished:
+                return refill
+            if refill.claim_held(moment):
+                return refill  # claimed again since the sweep looked: leave it
+            refill.record_claim_released()
+            self.save(refill)
+            return refill
+
+        return self.retrying(decide)

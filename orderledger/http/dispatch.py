@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
@@ -75,10 +75,14 @@ async def operator_of(request: Raw) -> str:
     return await bearer_subject(request, Role.OPERATOR)
 
 
-def clock(request: Raw) -> datetime:
+def app_clock(app: Litestar) -> datetime:
     """The app's clock; tests put a controllable one at `app.state.dispatch_clock`."""
-    now: Callable[[], datetime] = getattr(request.app.state, "dispatch_clock", utc_now)
+    now: Callable[[], datetime] = getattr(app.state, "dispatch_clock", utc_now)
     return now()
+
+
+def clock(request: Raw) -> datetime:
+    return app_clock(request.app)
 
 
 async def run(request: Raw, fn: Callable[..., T], *args: Any) -> T:

@@ -43,6 +43,7 @@ class PostgresSweepLock:
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
         self.conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self.unavailable = False  # said once, not every round while the database is away
 
     def acquire(self) -> bool:
         try:
@@ -51,10 +52,13 @@ class PostgresSweepLock:
                 return True
             self.conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
             row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (SWEEP_LOCK,)).fetchone()
+            self.unavailable = False
             if row and row[0]:
                 return True
         except psycopg.Error as error:
-            log.warning("sweep lock unavailable: %s", error)
+            if not self.unavailable:
+                log.warning("sweep lock unavailable: %s", error)
+            self.unavailable = True
         self.release()
         return False
 

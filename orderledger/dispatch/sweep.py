@@ -43,18 +43,20 @@ class PostgresSweepLock:
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
         self.conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self.leading = False
         self.unavailable = False  # said once, not every round while the database is away
 
     def acquire(self) -> bool:
         try:
-            if self.conn is not None:
+            if self.conn is None:
+                self.conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+            if self.leading:
                 self.conn.execute("SELECT 1")  # still ours: the lock lives as long as this
-                return True
-            self.conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
-            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (SWEEP_LOCK,)).fetchone()
+            else:
+                row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (SWEEP_LOCK,)).fetchone()
+                self.leading = bool(row and row[0])
             self.unavailable = False
-            if row and row[0]:
-                return True
+            return self.leading
         except psycopg.Error as error:
             if not self.unavailable:
                 log.warning("sweep lock unavailable: %s", error)
@@ -63,6 +65,7 @@ class PostgresSweepLock:
         return False
 
     def release(self) -> None:
+        self.leading = False
         if self.conn is not None:
             with contextlib.suppress(psycopg.Error):
                 self.conn.close()  # closing the session frees its advisory lock

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
 from litestar.testing import TestClient
 
@@ -16,6 +17,11 @@ from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.dispatch.conftest import DEFAULT, SUBSCRIPTION
 from tests.dispatch.support import Clock, Network, bot
+
+
+def conninfo(store: Store) -> str:
+    assert store.settings.postgres is not None
+    return store.settings.postgres.conninfo()
 
 
 def eventually(check: Callable[[], bool], seconds: float = 15.0) -> bool:
@@ -108,3 +114,25 @@ def test_one_sweep_leads_at_a_time_beside_the_projector(store: Store) -> None:
     finally:
         for held in (first, second, projector):
             held.release()
+
+
+def test_a_sweep_whose_lock_connection_died_gives_the_lead_to_another(
+    store: Store, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("a PostgreSQL session lock")
+    first, second = (
+        sweep.PostgresSweepLock(conninfo(store)),
+        sweep.PostgresSweepLock(conninfo(store)),
+    )
+    try:
+        assert first.acquire() and not second.acquire()
+        assert first.conn is not None
+        with psycopg.connect(conninfo(store), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (first.conn.info.backend_pid,))
+        assert not first.acquire()  # it notices, instead of sweeping beside a new leader
+        assert second.acquire()
+        assert not first.acquire()
+    finally:
+        first.release()
+        second.release()

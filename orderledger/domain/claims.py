@@ -44,7 +44,7 @@ class Reporter:
     staff: bool = False
 
 
-# Not a name an operator token can carry: a bot called "staff" is still only a bot.
+# Staff is a flag, not a name: an operator token called "staff" is still only a bot.
 STAFF = Reporter("staff", staff=True)
 
 

@@ -92,8 +92,8 @@ class Claims(LedgerBase):
     def renew_claim(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Order:
-        """Extend the operator's own claim (even one that ran out, if nobody took it since);
-        never hands out a new drip-feed run."""
+        """Extend the operator's own claim (even one that ran out, until the sweep releases
+        it or another bot takes it); never hands out a new drip-feed run."""
         moment = now or utc_now()
 
         def decide() -> Order:

@@ -1,5 +1,6 @@
 """`orderledger orders`: staff drive orders by hand, as the bots do through /dispatch.
 
+Staff act on any order, whoever holds its claim (`STAFF`); bots are bound to their claims.
 Each action is one subcommand registered by `register_order_actions`; another group of order
 commands (e.g. `history`) is added by registering one more subparser on the same `actions`.
 """
@@ -15,6 +16,7 @@ from orderledger.cli.audit import register_history
 from orderledger.cli.common import CommandFailed, opened_store
 from orderledger.dispatch.views import work_order
 from orderledger.dispatch.work import Dispatcher
+from orderledger.domain.claims import STAFF
 from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
 
@@ -76,41 +78,41 @@ def register_order_actions(actions: Actions) -> None:
     action(
         "start",
         "record the start count (moves the order to In progress)",
-        lambda ledger, a: ledger.start_order(a.order, a.start_count),
+        lambda ledger, a: ledger.start_order(a.order, a.start_count, by=STAFF),
         ("--start-count", {"type": count, "required": True, "metavar": "N"}),
     )
     action(
         "deliver",
         "record how much is delivered so far (cumulative)",
-        lambda ledger, a: ledger.report_delivery(a.order, a.delivered),
+        lambda ledger, a: ledger.report_delivery(a.order, a.delivered, by=STAFF),
         ("--delivered", {"type": count, "required": True, "metavar": "N"}),
     )
     action(
         "complete",
         "finish the order as Completed",
-        lambda ledger, a: ledger.complete_order(a.order),
+        lambda ledger, a: ledger.complete_order(a.order, by=STAFF),
     )
     action(
         "partial",
         "stop as Partial and refund the undelivered share",
-        lambda ledger, a: ledger.stop_partial(a.order, a.remains),
+        lambda ledger, a: ledger.stop_partial(a.order, a.remains, by=STAFF),
         ("--remains", {"type": count, "required": True, "metavar": "N"}),
     )
     action(
         "cancel",
         "cancel an order nothing was delivered of (full refund)",
-        lambda ledger, a: ledger.cancel_order(a.order),
+        lambda ledger, a: ledger.cancel_order(a.order, by=STAFF),
     )
     action(
         "fail",
         "finish the order as Failed (full refund)",
-        lambda ledger, a: ledger.fail_order(a.order, a.reason),
+        lambda ledger, a: ledger.fail_order(a.order, a.reason, by=STAFF),
         ("--reason", {"required": True, "help": "why it failed"}),
     )
     action(
         "refund",
         "refund a Completed or Partial order in full",
-        lambda ledger, a: ledger.refund_order(a.order),
+        lambda ledger, a: ledger.refund_order(a.order, by=STAFF),
     )
 
 

@@ -1,10 +1,12 @@
-"""`orderledger refills`: staff move refills through their lifecycle by hand."""
+"""`orderledger refills`: staff move refills through their lifecycle by hand, whoever holds
+their claim."""
 
 from __future__ import annotations
 
 import argparse
 
 from orderledger.cli.common import opened_store
+from orderledger.domain.claims import STAFF
 from orderledger.domain.refill import Refill
 from orderledger.storage.store import Store
 
@@ -29,13 +31,13 @@ def moved(store: Store, args: argparse.Namespace) -> Refill:
     ledger = store.ledger
     match args.refill_action:
         case "start":
-            return ledger.start_refill(args.refill)
+            return ledger.start_refill(args.refill, by=STAFF)
         case "complete":
-            return ledger.complete_refill(args.refill)
+            return ledger.complete_refill(args.refill, by=STAFF)
         case "reject":
-            return ledger.reject_refill(args.refill, args.reason)
+            return ledger.reject_refill(args.refill, args.reason, by=STAFF)
         case _:
-            return ledger.fail_refill(args.refill, args.reason)
+            return ledger.fail_refill(args.refill, args.reason, by=STAFF)
 
 
 def move_refill(args: argparse.Namespace) -> int:

@@ -34,22 +34,22 @@ def claimable(
     return numbers(db, sql + f" ORDER BY number LIMIT {PAGE}", params)
 
 
-def expired_claims(db: Database, now: datetime, limit: int = 100) -> list[int]:
-    """Orders whose holder went silent: their claims are released so status shows Pending."""
+def expired_claims(db: Database, kind: str, now: datetime, after: int = 0) -> list[int]:
+    """Work whose holder went silent, one page: its claim is released (status Pending)."""
     return numbers(
         db,
-        f"SELECT number FROM {TABLE} WHERE kind = %s AND claimed_by <> '' "
-        f"AND claim_expires_at <= %s ORDER BY number LIMIT {int(limit)}",
-        [ORDER, micros(now)],
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND number > %s AND claimed_by <> '' "
+        f"AND claim_expires_at <= %s ORDER BY number LIMIT {PAGE}",
+        [kind, after, micros(now)],
     )
 
 
-def expired_subscriptions(db: Database, now: datetime, limit: int = 100) -> list[int]:
+def expired_subscriptions(db: Database, now: datetime, after: int = 0) -> list[int]:
     return numbers(
         db,
-        f"SELECT number FROM {TABLE} WHERE kind = %s AND ends_at > 0 AND ends_at <= %s "
-        f"ORDER BY number LIMIT {int(limit)}",
-        [ORDER, micros(now)],
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND number > %s AND ends_at > 0 "
+        f"AND ends_at <= %s ORDER BY number LIMIT {PAGE}",
+        [ORDER, after, micros(now)],
     )
 
 

@@ -6,9 +6,10 @@ double hand-out, because the aggregate refuses an order somebody else holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from orderledger.dispatch import queue
 from orderledger.domain.claims import utc_now
@@ -23,23 +24,40 @@ DEFAULT_LEASE = timedelta(minutes=15)
 MAX_CLAIM = 100
 
 
+def paged(find: Callable[[int], list[int]], pages: int | None) -> Iterator[int]:
+    """Every number `find(after)` pages through, up to `pages` pages."""
+    after, done = 0, 0
+    while pages is None or done < pages:
+        page = find(after)
+        if not page:
+            return
+        yield from page
+        after, done = page[-1], done + 1
+
+
 @dataclass(frozen=True)
 class Dispatcher:
     ledger: Ledger
     db: Database
 
-    def sweep(self, now: datetime | None = None) -> None:
-        """Return silent bots' work to the queue and end subscriptions whose expiry passed."""
+    def sweep(self, now: datetime | None = None, pages: int | None = None) -> None:
+        """Return silent bots' work to the queue and end subscriptions whose expiry passed;
+        `pages` bounds the work (a claim request's sweep), None goes through all of it."""
         moment = now or utc_now()
-        for number in queue.expired_subscriptions(self.db, moment):
+        for number in paged(partial(queue.expired_subscriptions, self.db, moment), pages):
             try:
                 self.ledger.end_subscription(number, moment)
             except (InvalidTransition, UnknownOrder):
                 continue  # already finished, or the table lags: the next sweep sees it
-        for number in queue.expired_claims(self.db, moment):
+        for number in paged(partial(queue.expired_claims, self.db, ORDER, moment), pages):
             try:
                 self.ledger.release_claim(number, now=moment)
             except (InvalidTransition, UnknownOrder):
+                continue
+        for number in paged(partial(queue.expired_claims, self.db, REFILL, moment), pages):
+            try:
+                self.ledger.release_refill_claim(number, moment)
+            except UnknownRefill:
                 continue
 
     def claim_orders(
@@ -51,7 +69,7 @@ class Dispatcher:
         now: datetime | None = None,
     ) -> list[Order]:
         moment = now or utc_now()
-        self.sweep(moment)
+        self.sweep(moment, pages=1)
         claimed: list[Order] = []
         after = 0
         while len(claimed) < limit:

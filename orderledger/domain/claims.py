@@ -5,6 +5,9 @@ not expired is refused, so two bots racing for the same order cannot both win (t
 save conflicts, it reloads, sees the claim and is refused). A bot that goes silent lets its
 lease run out and the work returns to the queue; a bot that needs longer renews it.
 
+A report on an order or a refill counts only from the bot that holds its claim, or on work
+nobody holds (no claim, or one that ran out); staff (the command line) may act on any.
+
 A drip-feed order is handed out one run at a time: a claim of a drip-feed order whose current
 run is fully delivered hands out the next run, and only once it is due (`interval` minutes
 after the previous run was handed out).
@@ -12,7 +15,9 @@ after the previous run was handed out).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from orderledger.domain.errors import (
     ClaimTaken,
@@ -29,6 +34,32 @@ from orderledger.domain.refill import Refill
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who sends a report: a bot by its operator name, bound to its claims, or staff."""
+
+    name: str
+    staff: bool = False
+
+
+# Staff is a flag, not a name: an operator token called "staff" is still only a bot.
+STAFF = Reporter("staff", staff=True)
+
+
+class Claimable(Protocol):
+    number: int
+    claimed_by: str | None
+
+    def claim_held(self, now: datetime) -> bool: ...
+
+
+def ensure_holder(work: Claimable, kind: str, by: Reporter, now: datetime) -> None:
+    """Refuse a bot's report on work another bot holds an unexpired claim on."""
+    if by.staff or not work.claim_held(now) or work.claimed_by == by.name:
+        return
+    raise ClaimTaken(f"{kind} {work.number} is claimed by {work.claimed_by}")
 
 
 class Claims(LedgerBase):
@@ -61,8 +92,8 @@ class Claims(LedgerBase):
     def renew_claim(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Order:
-        """Extend the operator's own claim (even one that ran out, if nobody took it since);
-        never hands out a new drip-feed run."""
+        """Extend the operator's own claim (even one that ran out, until the sweep releases
+        it or another bot takes it); never hands out a new drip-feed run."""
         moment = now or utc_now()
 
         def decide() -> Order:
@@ -117,6 +148,24 @@ class Claims(LedgerBase):
             if refill.claim_held(moment) and refill.claimed_by != operator:
                 raise ClaimTaken(f"refill {number} is claimed by {refill.claimed_by}")
             refill.record_claim(operator=operator, expires_at=moment + lease)
+            self.save(refill)
+            return refill
+
+        return self.retrying(decide)
+
+    def release_refill_claim(self, number: int, now: datetime | None = None) -> Refill:
+        """Release a refill claim that has expired (the sweep); repeating it changes nothing."""
+        moment = now or utc_now()
+
+        def decide() -> Refill:
+            refill = self.load(Refill, refill_id(number))
+            if refill is None:
+                raise UnknownRefill(str(number))
+            if refill.claimed_by is None or refill.status.is_finished:
+                return refill
+            if refill.claim_held(moment):
+                return refill  # claimed again since the sweep looked: leave it
+            refill.record_claim_released()
             self.save(refill)
             return refill
 

@@ -2,18 +2,21 @@
 
 Every report is validated against the current state and is idempotent: repeating a report
 that was already recorded (a bot retrying after a timeout) records nothing and succeeds.
+A bot's report is first checked against the claim (`ensure_holder`): another bot's unexpired
+claim refuses it, a retry included. `by` defaults to staff, who may act on any order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 
 from orderledger.domain.active_link import ActiveLink
-from orderledger.domain.claims import Claims
+from orderledger.domain.claims import STAFF, Claims, Reporter, ensure_holder, utc_now
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
 from orderledger.domain.ids import active_link_id, refill_id
 from orderledger.domain.money import ZERO, share_of
@@ -22,7 +25,21 @@ from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.subscriptions import Subscriptions
 
 
+def unfinished(order: Order) -> Order:
+    if order.status.is_finished:
+        raise InvalidTransition(f"order {order.number} is already {order.status.value}")
+    return order
+
+
 class Fulfilment(Claims, Subscriptions):
+    def reported_order(self, number: int, by: Reporter, now: datetime | None) -> Order:
+        """The order a report is about, if `by` may report on it."""
+        order = self.order(number)
+        if order is None:
+            raise UnknownOrder(str(number))
+        ensure_holder(order, "order", by, now or utc_now())
+        return order
+
     def _finish(
         self, order: Order, event_class: type[Order.Finished], refund: Decimal, **facts: Any
     ) -> Order:
@@ -43,35 +60,37 @@ class Fulfilment(Claims, Subscriptions):
         self.save(*changed)
         return order
 
-    def start_order(self, number: int, start_count: int) -> Order:
+    def start_order(
+        self, number: int, start_count: int, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Order:
         if start_count < 0:
             raise InvalidTransition("start_count must not be negative")
 
         def decide() -> Order:
-            order = self.order(number)
-            if order is not None and order.status is OrderStatus.IN_PROGRESS:
+            order = self.reported_order(number, by, now)
+            if order.status is OrderStatus.IN_PROGRESS:
                 if order.start_count == start_count:
                     return order  # the same report again
                 raise InvalidTransition(f"order {number} has already started")
-            order = self.unfinished_order(number)
+            order = unfinished(order)
             order.record_start(start_count=start_count)
             self.save(order)
             return order
 
         return self.retrying(decide)
 
-    def report_delivery(self, number: int, delivered: int) -> Order:
+    def report_delivery(
+        self, number: int, delivered: int, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Order:
         """Cumulative progress: never backwards, never beyond what was ordered."""
 
         def decide() -> Order:
-            order = self.order(number)
-            if (
-                order is not None
-                and order.delivered == delivered
-                and (order.status is OrderStatus.IN_PROGRESS or order.status.is_finished)
+            order = self.reported_order(number, by, now)
+            if order.delivered == delivered and (
+                order.status is OrderStatus.IN_PROGRESS or order.status.is_finished
             ):
                 return order
-            order = self.unfinished_order(number)
+            order = unfinished(order)
             if delivered < order.delivered:
                 raise InvalidTransition(
                     f"delivered {delivered} is below the {order.delivered} already reported"
@@ -91,24 +110,27 @@ class Fulfilment(Claims, Subscriptions):
 
         return self.retrying(decide)
 
-    def complete_order(self, number: int) -> Order:
+    def complete_order(
+        self, number: int, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Order:
         def decide() -> Order:
-            order = self.order(number)
-            if order is not None and order.status is OrderStatus.COMPLETED:
+            order = self.reported_order(number, by, now)
+            if order.status is OrderStatus.COMPLETED:
                 return order
-            return self._finish(self.unfinished_order(number), Order.Completed, ZERO)
+            return self._finish(unfinished(order), Order.Completed, ZERO)
 
         return self.retrying(decide)
 
-    def stop_partial(self, number: int, remains: int) -> Order:
+    def stop_partial(
+        self, number: int, remains: int, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Order:
         """Stop a started order; refund the share that was not delivered."""
 
         def decide() -> Order:
-            order = self.order(number)
-            if order is not None and order.status is OrderStatus.PARTIAL:
-                if order.remains == remains:
-                    return order
-            order = self.unfinished_order(number)
+            order = self.reported_order(number, by, now)
+            if order.status is OrderStatus.PARTIAL and order.remains == remains:
+                return order
+            order = unfinished(order)
             if not 0 < remains <= order.remains:
                 raise InvalidTransition(
                     f"remains must be between 1 and {order.remains} for order {number}"
@@ -118,14 +140,14 @@ class Fulfilment(Claims, Subscriptions):
 
         return self.retrying(decide)
 
-    def cancel_order(self, number: int) -> Order:
+    def cancel_order(self, number: int, by: Reporter = STAFF, now: datetime | None = None) -> Order:
         """Cancel an order nothing was delivered of: the whole charge goes back."""
 
         def decide() -> Order:
-            order = self.order(number)
-            if order is not None and order.status is OrderStatus.CANCELED:
+            order = self.reported_order(number, by, now)
+            if order.status is OrderStatus.CANCELED:
                 return order
-            order = self.unfinished_order(number)
+            order = unfinished(order)
             if order.delivered:
                 raise InvalidTransition(
                     f"order {number} has delivered {order.delivered}: stop it as partial"
@@ -134,23 +156,23 @@ class Fulfilment(Claims, Subscriptions):
 
         return self.retrying(decide)
 
-    def fail_order(self, number: int, reason: str) -> Order:
+    def fail_order(
+        self, number: int, reason: str, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Order:
         def decide() -> Order:
-            order = self.order(number)
-            if order is not None and order.status is OrderStatus.FAILED:
+            order = self.reported_order(number, by, now)
+            if order.status is OrderStatus.FAILED:
                 return order
-            order = self.unfinished_order(number)
+            order = unfinished(order)
             return self._finish(order, Order.Failed, order.net_charge, reason=reason)
 
         return self.retrying(decide)
 
-    def refund_order(self, number: int) -> Order:
+    def refund_order(self, number: int, by: Reporter = STAFF, now: datetime | None = None) -> Order:
         """Refund a finished order in full (what a Partial already refunded is not repaid)."""
 
         def decide() -> Order:
-            order = self.order(number)
-            if order is None:
-                raise UnknownOrder(str(number))
+            order = self.reported_order(number, by, now)
             if order.status is OrderStatus.REFUNDED:
                 return order
             if order.status not in (OrderStatus.COMPLETED, OrderStatus.PARTIAL):
@@ -169,9 +191,12 @@ class Fulfilment(Claims, Subscriptions):
             raise UnknownRefill(str(number))
         return refill
 
-    def _move_refill(self, number: int, target: RefillStatus, **facts: Any) -> Refill:
+    def _move_refill(
+        self, number: int, target: RefillStatus, by: Reporter, now: datetime | None, **facts: Any
+    ) -> Refill:
         def decide() -> Refill:
             refill = self.refill(number)
+            ensure_holder(refill, "refill", by, now or utc_now())
             if refill.status is target:
                 return refill
             if refill.status.is_finished or (
@@ -196,14 +221,22 @@ class Fulfilment(Claims, Subscriptions):
 
         return self.retrying(decide)
 
-    def start_refill(self, number: int) -> Refill:
-        return self._move_refill(number, RefillStatus.IN_PROGRESS)
+    def start_refill(
+        self, number: int, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Refill:
+        return self._move_refill(number, RefillStatus.IN_PROGRESS, by, now)
 
-    def complete_refill(self, number: int) -> Refill:
-        return self._move_refill(number, RefillStatus.COMPLETED)
+    def complete_refill(
+        self, number: int, by: Reporter = STAFF, now: datetime | None = None
+    ) -> Refill:
+        return self._move_refill(number, RefillStatus.COMPLETED, by, now)
 
-    def reject_refill(self, number: int, reason: str = "") -> Refill:
-        return self._move_refill(number, RefillStatus.REJECTED, reason=reason)
+    def reject_refill(
+        self, number: int, reason: str = "", by: Reporter = STAFF, now: datetime | None = None
+    ) -> Refill:
+        return self._move_refill(number, RefillStatus.REJECTED, by, now, reason=reason)
 
-    def fail_refill(self, number: int, reason: str = "") -> Refill:
-        return self._move_refill(number, RefillStatus.FAILED, reason=reason)
+    def fail_refill(
+        self, number: int, reason: str = "", by: Reporter = STAFF, now: datetime | None = None
+    ) -> Refill:
+        return self._move_refill(number, RefillStatus.FAILED, by, now, reason=reason)

@@ -50,6 +50,11 @@ class Refill(Aggregate):
         self.claimed_by = operator
         self.claim_expires_at = expires_at
 
+    @event("ClaimReleased")
+    def record_claim_released(self) -> None:
+        self.claimed_by = None
+        self.claim_expires_at = None
+
     @event("Started")
     def record_start(self) -> None:
         self.status = RefillStatus.IN_PROGRESS

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from orderledger.domain.claims import utc_now
+from orderledger.domain.claims import STAFF, Reporter, ensure_holder, utc_now
 from orderledger.domain.errors import (
     InvalidTransition,
     NotEnoughFunds,
@@ -43,7 +43,12 @@ class Subscriptions(LedgerBase):
         return service.rate if service is not None else ZERO
 
     def report_post(
-        self, number: int, post: str, quantity: int, now: datetime | None = None
+        self,
+        number: int,
+        post: str,
+        quantity: int,
+        now: datetime | None = None,
+        by: Reporter = STAFF,
     ) -> Order:
         post = post.strip()
         if not post:
@@ -52,6 +57,7 @@ class Subscriptions(LedgerBase):
 
         def decide() -> Order:
             order = self._subscription(number)
+            ensure_holder(order, "order", by, moment)
             if post in order.posts:
                 if order.posts[post] == quantity:
                     return order  # the same report again

@@ -13,11 +13,12 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from orderledger.dispatch.sweep import Sweeper
 from orderledger.http.account_locks import AccountLocks
 from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
-from orderledger.http.dispatch import DISPATCH_HANDLERS
+from orderledger.http.dispatch import DISPATCH_HANDLERS, app_clock
 from orderledger.http.reads import PostgresQuery, ReadModels, SQLiteQuery
 from orderledger.projections.live import LiveProjection
 from orderledger.storage.database import SQLiteDatabase
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = Store.open(settings, pool_size=settings.command_threads)
         live = LiveProjection(store.projector(), store.leadership()) if projector else None
+        # The background work goes with the projector: a test that wants neither gets neither.
+        sweeper = Sweeper(store, clock=lambda: app_clock(app)) if projector else None
         query: PostgresQuery | SQLiteQuery
         if settings.postgres is not None:
             query = PostgresQuery(settings.postgres.conninfo(), settings.read_pool_size)
@@ -68,10 +71,14 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
         app.state.api.batcher.start()
         if live is not None:
             live.start()
+        if sweeper is not None:
+            sweeper.start()
         try:
             yield
         finally:
             await app.state.api.batcher.stop()
+            if sweeper is not None:
+                sweeper.stop()
             if live is not None:
                 live.stop()
             if isinstance(query, PostgresQuery):

@@ -1,7 +1,8 @@
 """`/dispatch`: the delivery bots' API. JSON in and out, operator bearer tokens.
 
 Every report runs the ledger's command in a worker thread (the same limiter as `/api/v2`) and
-answers with the order or refill as it now stands. Refusals are JSON errors: 401 bad token,
+answers with the order or refill as it now stands. A report is the token's bot's: refused
+(409) on work another bot holds an unexpired claim on. Refusals are JSON errors: 401 bad token,
 404 unknown order or refill, 409 a report that does not fit the current state, 422 a body
 that is not what the endpoint takes. A refused report records nothing.
 """
@@ -14,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
@@ -38,7 +39,7 @@ from orderledger.dispatch.views import (
 )
 from orderledger.dispatch.work import Dispatcher
 from orderledger.domain import errors
-from orderledger.domain.claims import utc_now
+from orderledger.domain.claims import Reporter, utc_now
 from orderledger.domain.order import Order
 from orderledger.http.api_v2 import ApiContext, answer
 from orderledger.http.bearer import bearer_subject
@@ -74,15 +75,32 @@ async def operator_of(request: Raw) -> str:
     return await bearer_subject(request, Role.OPERATOR)
 
 
-def clock(request: Raw) -> datetime:
+def app_clock(app: Litestar) -> datetime:
     """The app's clock; tests put a controllable one at `app.state.dispatch_clock`."""
-    now: Callable[[], datetime] = getattr(request.app.state, "dispatch_clock", utc_now)
+    now: Callable[[], datetime] = getattr(app.state, "dispatch_clock", utc_now)
     return now()
+
+
+def clock(request: Raw) -> datetime:
+    return app_clock(request.app)
 
 
 async def run(request: Raw, fn: Callable[..., T], *args: Any) -> T:
     api: ApiContext = request.app.state.api
     return await anyio.to_thread.run_sync(partial(fn, *args), limiter=api.commands)
+
+
+async def report(request: Raw, fn: Callable[..., T], *args: Any, operator: str) -> T:
+    """Run a report as the token's bot, at the app's clock (its claims bind it)."""
+    api: ApiContext = request.app.state.api
+    command = partial(fn, *args, by=Reporter(operator), now=clock(request))
+    return await anyio.to_thread.run_sync(command, limiter=api.commands)
+
+
+async def order_report(
+    request: Raw, fn: Callable[..., Order], *args: Any, operator: str
+) -> WorkOrder:
+    return work_order(await report(request, fn, *args, operator=operator))
 
 
 def dispatcher(request: Raw) -> Dispatcher:
@@ -167,7 +185,9 @@ class OrderDispatch(Controller):
         data: JSONBody[StartReport],
     ) -> WorkOrder:
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.start_order, number, data.start_count)
+        return await order_report(
+            request, ledger.start_order, number, data.start_count, operator=operator
+        )
 
     @post("/{number:int}/deliver", status_code=200)
     async def deliver(
@@ -179,7 +199,9 @@ class OrderDispatch(Controller):
     ) -> WorkOrder:
         """Cumulative progress: never backwards, never beyond `deliver_up_to`."""
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.report_delivery, number, data.delivered)
+        return await order_report(
+            request, ledger.report_delivery, number, data.delivered, operator=operator
+        )
 
     @post("/{number:int}/posts", status_code=200)
     async def report_post(
@@ -191,8 +213,8 @@ class OrderDispatch(Controller):
     ) -> WorkOrder:
         """A subscription's post, delivered `quantity` (between the order's min and max)."""
         ledger = request.app.state.store.ledger
-        return await order_command(
-            request, ledger.report_post, number, data.post, data.quantity, clock(request)
+        return await order_report(
+            request, ledger.report_post, number, data.post, data.quantity, operator=operator
         )
 
     @post("/{number:int}/complete", status_code=200)
@@ -200,7 +222,7 @@ class OrderDispatch(Controller):
         self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
     ) -> WorkOrder:
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.complete_order, number)
+        return await order_report(request, ledger.complete_order, number, operator=operator)
 
     @post("/{number:int}/partial", status_code=200)
     async def partial(
@@ -212,7 +234,9 @@ class OrderDispatch(Controller):
     ) -> WorkOrder:
         """Stop as Partial; the undelivered share of the charge goes back to the account."""
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.stop_partial, number, data.remains)
+        return await order_report(
+            request, ledger.stop_partial, number, data.remains, operator=operator
+        )
 
     @post("/{number:int}/cancel", status_code=200)
     async def cancel(
@@ -220,7 +244,7 @@ class OrderDispatch(Controller):
     ) -> WorkOrder:
         """Cancel an order nothing was delivered of: the whole charge goes back."""
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.cancel_order, number)
+        return await order_report(request, ledger.cancel_order, number, operator=operator)
 
     @post("/{number:int}/fail", status_code=200)
     async def fail(
@@ -231,7 +255,9 @@ class OrderDispatch(Controller):
         data: JSONBody[FailureReport],
     ) -> WorkOrder:
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.fail_order, number, data.reason)
+        return await order_report(
+            request, ledger.fail_order, number, data.reason, operator=operator
+        )
 
     @post("/{number:int}/refund", status_code=200)
     async def refund(
@@ -239,7 +265,7 @@ class OrderDispatch(Controller):
     ) -> WorkOrder:
         """Refund a Completed or Partial order in full."""
         ledger = request.app.state.store.ledger
-        return await order_command(request, ledger.refund_order, number)
+        return await order_report(request, ledger.refund_order, number, operator=operator)
 
 
 class RefillDispatch(Controller):
@@ -277,14 +303,14 @@ class RefillDispatch(Controller):
         self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
     ) -> RefillView:
         ledger = request.app.state.store.ledger
-        return refill_view(await run(request, ledger.start_refill, number))
+        return refill_view(await report(request, ledger.start_refill, number, operator=operator))
 
     @post("/{number:int}/complete", status_code=200)
     async def complete(
         self, request: Raw, operator: NamedDependency[str], number: FromPath[int]
     ) -> RefillView:
         ledger = request.app.state.store.ledger
-        return refill_view(await run(request, ledger.complete_refill, number))
+        return refill_view(await report(request, ledger.complete_refill, number, operator=operator))
 
     @post("/{number:int}/reject", status_code=200)
     async def reject(
@@ -296,7 +322,9 @@ class RefillDispatch(Controller):
     ) -> RefillView:
         ledger = request.app.state.store.ledger
         reason = data.reason if data is not None else ""
-        return refill_view(await run(request, ledger.reject_refill, number, reason))
+        return refill_view(
+            await report(request, ledger.reject_refill, number, reason, operator=operator)
+        )
 
     @post("/{number:int}/fail", status_code=200)
     async def fail(
@@ -308,7 +336,9 @@ class RefillDispatch(Controller):
     ) -> RefillView:
         ledger = request.app.state.store.ledger
         reason = data.reason if data is not None else ""
-        return refill_view(await run(request, ledger.fail_refill, number, reason))
+        return refill_view(
+            await report(request, ledger.fail_refill, number, reason, operator=operator)
+        )
 
 
 DISPATCH_HANDLERS = (OrderDispatch, RefillDispatch)

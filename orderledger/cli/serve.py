@@ -10,6 +10,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from orderledger.cli.common import CommandFailed
+from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.port_lock import PortTaken, claimed_port
 from orderledger.http.reuse_port import supervisor_socket
@@ -50,6 +51,7 @@ def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
         "log_level": "info",
         "access_log": False,
         "http": NODELAY_PROTOCOL,
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
     }
     if workers <= 1:
         uvicorn.run(factory, **settings)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from orderledger.domain.money import InvalidAmount, parse_amount
-from orderledger.domain.service import DEFAULT_REFILL_DAYS
+from orderledger.domain.service import CATALOGUE_FIELDS, DEFAULT_REFILL_DAYS, Service
 from orderledger.domain.service_types import SERVICE_TYPES, text_of, whole_number
 
 # Providers' exports write the types their own way: "custom_comments", "comment-likes", "SEO".
@@ -141,3 +142,50 @@ def read_catalogue(path: Path) -> list[CatalogueEntry]:
             raise CatalogueError(f"{path}: service {entry.number} appears twice")
         seen.add(entry.number)
     return entries
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file would record, against the catalogue as it stands."""
+
+    listed: int  # services in the catalogue now, enabled or not
+    enabled_now: int
+    added: list[CatalogueEntry] = field(default_factory=list)
+    changed: list[tuple[CatalogueEntry, list[str]]] = field(default_factory=list)
+    enabled: list[CatalogueEntry] = field(default_factory=list)
+    disabled: list[Service] = field(default_factory=list)
+    to_sync: list[CatalogueEntry] = field(default_factory=list)  # in the file's order
+
+    def disables_most(self) -> bool:
+        """More than half of the services enabled now would go: an empty or truncated file,
+        most likely, rather than a provider retiring most of its catalogue."""
+        return 2 * len(self.disabled) > self.enabled_now > 0
+
+
+def changed_fields(entry: CatalogueEntry, service: Service) -> list[str]:
+    wanted, current = entry.fields(), service.entry()
+    return [name for name in CATALOGUE_FIELDS if current.get(name) != wanted[name]]
+
+
+def plan_import(entries: list[CatalogueEntry], current: Mapping[int, Service]) -> ImportPlan:
+    plan = ImportPlan(listed=len(current), enabled_now=sum(s.enabled for s in current.values()))
+    for entry in entries:
+        service = current.get(entry.number)
+        if service is None:
+            plan.added.append(entry)
+            plan.to_sync.append(entry)
+            continue
+        changes = changed_fields(entry, service)
+        if changes:
+            plan.changed.append((entry, changes))
+        if not service.enabled:
+            plan.enabled.append(entry)
+        if changes or not service.enabled:
+            plan.to_sync.append(entry)
+    in_file = {entry.number for entry in entries}
+    plan.disabled = [
+        service
+        for number, service in sorted(current.items())
+        if service.enabled and number not in in_file
+    ]
+    return plan

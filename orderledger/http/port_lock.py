@@ -6,17 +6,17 @@ start without a word and take a share of the first one's connections, answered f
 store. So `serve` holds a lock per port for its whole life (a second `serve` cannot take it),
 and, holding it, checks that nothing listens there yet (a plain bind fails while any socket
 listens on the port: another program, or the workers of a server whose supervisor is gone).
+
+The lock is a Unix socket bound to a name in Linux's abstract namespace: only one socket can
+hold a name, the kernel frees it when the process ends however it ends (nothing is left on
+disk), and the namespace is the network namespace's, the same as the port's.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 import socket
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 
 class PortTaken(Exception):
@@ -24,9 +24,8 @@ class PortTaken(Exception):
         super().__init__(f"port {port} is already in use (another server listens on it)")
 
 
-def lock_path(port: int) -> Path:
-    # Per user: the kernel never lets two users share a port, so the check alone covers them.
-    return Path(tempfile.gettempdir()) / f"orderledger-{os.getuid()}-port-{port}.lock"
+def lock_name(port: int) -> str:
+    return f"\0orderledger-serve-port-{port}"
 
 
 def ensure_free(host: str, port: int) -> None:
@@ -48,13 +47,10 @@ def claimed_port(host: str, port: int) -> Iterator[None]:
     if port == 0:
         yield
         return
-    descriptor = os.open(lock_path(port), os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as lock:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
+            lock.bind(lock_name(port))
+        except OSError as error:  # EADDRINUSE: another serve holds it
             raise PortTaken(port) from error
         ensure_free(host, port)
         yield
-    finally:
-        os.close(descriptor)

@@ -132,3 +132,22 @@ def test_a_worker_that_dies_is_replaced_on_the_same_port(settings: Settings) -> 
             assert time.monotonic() < deadline, "the dead worker was not replaced"
             time.sleep(0.2)
         assert balances(port, key, 10) == [{"balance": "7.00000", "currency": "USD"}] * 10
+
+
+def test_of_two_deployments_started_at_once_exactly_one_serves(
+    settings: Settings, tmp_path: Path
+) -> None:
+    port = free_port()
+    other = Settings(postgres=None, data_dir=tmp_path / "other")
+    both = [serve(settings, port), serve(other, port)]
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while sum(p.poll() is None for p in both) > 1 or listening(port) < 2:
+            assert time.monotonic() < deadline, "not exactly one deployment started"
+            time.sleep(0.1)
+        refused = [p for p in both if p.poll() is not None]
+        assert len(refused) == 1 and refused[0].returncode == 1
+        assert listening(port) == 2
+    finally:
+        for process in both:
+            stop(process)

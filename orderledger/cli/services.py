@@ -68,18 +68,23 @@ def import_services(args: argparse.Namespace) -> int:
                 "this import would disable most of the catalogue; run it again with --yes "
                 "to go ahead (or --dry-run to see every change)"
             )
-        recorded = 0
-        with tqdm(total=len(plan.to_sync), unit="service", desc="importing") as bar:
-            for start in range(0, len(plan.to_sync), BATCH):
-                batch = plan.to_sync[start : start + BATCH]
-                recorded += store.ledger.sync_services(batch)
-                bar.update(len(batch))
-        disabled = store.ledger.disable_services(s.number for s in plan.disabled)
+        recorded, disabled = carry_out(store.ledger, plan)
     print(
         f"{len(entries)} services in {args.file}: {recorded} change(s) recorded, "
         f"{disabled} service(s) no longer in the file disabled"
     )
     return 0
+
+
+def carry_out(ledger: Ledger, plan: ImportPlan) -> tuple[int, int]:
+    """Record the plan: events recorded, services disabled."""
+    recorded = 0
+    with tqdm(total=len(plan.to_sync), unit="service", desc="importing") as bar:
+        for start in range(0, len(plan.to_sync), BATCH):
+            batch = plan.to_sync[start : start + BATCH]
+            recorded += ledger.sync_services(batch)
+            bar.update(len(batch))
+    return recorded, ledger.disable_services(s.number for s in plan.disabled)
 
 
 def current_catalogue(ledger: Ledger) -> dict[int, Service]:

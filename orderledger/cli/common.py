@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from orderledger.domain.errors import LedgerError
+from orderledger.domain.errors import LedgerError, UnknownOrder, UnknownRefill, UnknownService
 from orderledger.domain.money import InvalidAmount, parse_amount
 from orderledger.projections.runner import ConcurrentProjection
 from orderledger.storage.credentials import Role
@@ -17,6 +17,21 @@ from orderledger.storage.store import Store
 
 class CommandFailed(Exception):
     """A readable reason the command could not be carried out (exit status 1)."""
+
+
+# The ledger names only the number (the HTTP layer maps the class to the protocol's text).
+UNKNOWN = {
+    UnknownOrder: "no order {}",
+    UnknownRefill: "no refill {}",
+    UnknownService: "no service {}",
+}
+
+
+def refusal(error: LedgerError) -> str:
+    for cls, text in UNKNOWN.items():
+        if isinstance(error, cls):
+            return text.format(error)
+    return str(error)
 
 
 @contextmanager
@@ -61,7 +76,7 @@ def run_safely(command: Callable[[], int | None]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except LedgerError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {refusal(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

@@ -10,7 +10,9 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from orderledger.cli.common import CommandFailed
+from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
+from orderledger.http.port_lock import PortTaken, claimed_port
 from orderledger.http.reuse_port import supervisor_socket
 from orderledger.storage.settings import Settings
 
@@ -32,7 +34,11 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
     print(f"orderledger on {Settings.from_env().describe()}", flush=True)
-    run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
+    try:
+        with claimed_port(args.host, args.port):
+            run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
+    except PortTaken as error:
+        raise CommandFailed(f"{error}; not starting") from error
     return 0
 
 
@@ -45,6 +51,7 @@ def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
         "log_level": "info",
         "access_log": False,
         "http": NODELAY_PROTOCOL,
+        "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
     }
     if workers <= 1:
         uvicorn.run(factory, **settings)

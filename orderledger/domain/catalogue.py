@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from orderledger.domain.money import InvalidAmount, parse_amount
-from orderledger.domain.service import DEFAULT_REFILL_DAYS
+from orderledger.domain.service import CATALOGUE_FIELDS, DEFAULT_REFILL_DAYS, Service
 from orderledger.domain.service_types import SERVICE_TYPES, text_of, whole_number
+
+# Providers' exports write the types their own way: "custom_comments", "comment-likes", "SEO".
+TYPE_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def type_key(name: str) -> str:
+    return " ".join(TYPE_SEPARATORS.split(name.strip().lower())).strip()
+
+
+TYPES_BY_KEY = {type_key(name): name for name in SERVICE_TYPES}
 
 
 class CatalogueError(ValueError):
@@ -56,6 +68,26 @@ def flag(value: object, name: str, position: int) -> bool:
     raise CatalogueError(f"entry {position}: {name} must be a boolean, not {value!r}")
 
 
+def service_type_of(raw: dict[str, object], position: int) -> str:
+    written = str(raw.get("type") or "Default")
+    canonical = TYPES_BY_KEY.get(type_key(written))
+    if canonical is None:
+        raise CatalogueError(f"entry {position}: unknown service type {written!r}")
+    return canonical
+
+
+def verbatim(value: object) -> str:
+    """Text exactly as written (names are shown to the network as they are: a trailing
+    no-break space is part of one), but for what a database cannot store."""
+    if not isinstance(value, str):
+        return text_of(value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return ""
+    return value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
+
+
 def read_entry(raw: object, position: int) -> CatalogueEntry:
     if not isinstance(raw, dict):
         raise CatalogueError(f"entry {position}: not an object")
@@ -67,9 +99,7 @@ def read_entry(raw: object, position: int) -> CatalogueEntry:
         numbers[name] = number
     if numbers["min"] > numbers["max"]:
         raise CatalogueError(f"entry {position}: min is above max")
-    service_type = str(raw.get("type") or "Default")
-    if service_type not in SERVICE_TYPES:
-        raise CatalogueError(f"entry {position}: unknown service type {service_type!r}")
+    service_type = service_type_of(raw, position)
     try:
         rate = parse_amount(str(raw.get("rate")))
     except InvalidAmount as error:
@@ -81,16 +111,16 @@ def read_entry(raw: object, position: int) -> CatalogueEntry:
         raise CatalogueError(f"entry {position}: refill_days must be a whole number")
     return CatalogueEntry(
         number=numbers["service"],
-        name=text_of(raw.get("name")),
+        name=verbatim(raw.get("name")),
         type=service_type,
-        category=text_of(raw.get("category")),
+        category=verbatim(raw.get("category")),
         rate=rate,
         min=numbers["min"],
         max=numbers["max"],
         dripfeed=flag(raw.get("dripfeed", False), "dripfeed", position),
         refill=flag(raw.get("refill", False), "refill", position),
         cancel=flag(raw.get("cancel", False), "cancel", position),
-        description=text_of(raw.get("description")),
+        description=verbatim(raw.get("description", raw.get("desc"))),
         refill_days=refill_days,
     )
 
@@ -112,3 +142,50 @@ def read_catalogue(path: Path) -> list[CatalogueEntry]:
             raise CatalogueError(f"{path}: service {entry.number} appears twice")
         seen.add(entry.number)
     return entries
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file would record, against the catalogue as it stands."""
+
+    listed: int  # services in the catalogue now, enabled or not
+    enabled_now: int
+    added: list[CatalogueEntry] = field(default_factory=list)
+    changed: list[tuple[CatalogueEntry, list[str]]] = field(default_factory=list)
+    enabled: list[CatalogueEntry] = field(default_factory=list)
+    disabled: list[Service] = field(default_factory=list)
+    to_sync: list[CatalogueEntry] = field(default_factory=list)  # in the file's order
+
+    def disables_most(self) -> bool:
+        """More than half of the services enabled now would go: an empty or truncated file,
+        most likely, rather than a provider retiring most of its catalogue."""
+        return 2 * len(self.disabled) > self.enabled_now > 0
+
+
+def changed_fields(entry: CatalogueEntry, service: Service) -> list[str]:
+    wanted, current = entry.fields(), service.entry()
+    return [name for name in CATALOGUE_FIELDS if current.get(name) != wanted[name]]
+
+
+def plan_import(entries: list[CatalogueEntry], current: Mapping[int, Service]) -> ImportPlan:
+    plan = ImportPlan(listed=len(current), enabled_now=sum(s.enabled for s in current.values()))
+    for entry in entries:
+        service = current.get(entry.number)
+        if service is None:
+            plan.added.append(entry)
+            plan.to_sync.append(entry)
+            continue
+        changes = changed_fields(entry, service)
+        if changes:
+            plan.changed.append((entry, changes))
+        if not service.enabled:
+            plan.enabled.append(entry)
+        if changes or not service.enabled:
+            plan.to_sync.append(entry)
+    in_file = {entry.number for entry in entries}
+    plan.disabled = [
+        service
+        for number, service in sorted(current.items())
+        if service.enabled and number not in in_file
+    ]
+    return plan

@@ -21,6 +21,7 @@ from orderledger.domain.errors import IncorrectRequest, UnknownOrder, UnknownRef
 MAX_IDS = 100
 MAX_ID = 2**63 - 1  # order and refill numbers are 64-bit; anything larger is unknown
 MULTI = {"order": "orders", "refill": "refills"}
+REFILL_ALIASES = {"order": "refill", "orders": "refills"}
 
 
 class Action(msgspec.Struct, tag_field="action"):
@@ -154,11 +155,17 @@ def parse_action(fields: Mapping[str, Any]) -> Request_:
         if name in ("key", "action") or value not in ("", None)
     }
     data["key"] = str(data.get("key", ""))
+    name = data.get("action")
+    if name == "refill_status" and "refill" not in data and "refills" not in data:
+        # Published clients ask for refills by `order` / `orders` (the protocol allows it).
+        for alias, field in REFILL_ALIASES.items():
+            if alias in data:
+                data[field] = data.pop(alias)
     for single, multi in MULTI.items():
         if multi in data:  # a multi request: a stray single id does not matter
             data.pop(single, None)
-    name = data.get("action")
     target = BY_ACTION.get(name, Request_) if isinstance(name, str) else Request_
+    read_ids(data, target)
     try:
         action: Request_ = msgspec.convert(data, target, strict=False)
         return action
@@ -168,6 +175,29 @@ def parse_action(fields: Mapping[str, Any]) -> Request_:
         raise FIELD_ERRORS.get(field, IncorrectRequest)(
             f"{field} is malformed" if field else str(error)
         ) from error
+
+
+def read_ids(data: dict[str, Any], target: Any) -> None:
+    """The single ids this action takes, as numbers, read as `as_number` reads the ids of a
+    multi request (msgspec's lax mode would take "1.0" and "1e0", and refuse "01")."""
+    fields = getattr(target, "__struct_fields__", ())
+    for field, refusal in FIELD_ERRORS.items():
+        value = data.get(field)
+        if value is None or field not in fields:
+            continue
+        number = id_number(value)
+        if number is None:
+            raise refusal(f"{field} is malformed")
+        data[field] = number
+
+
+def id_number(value: object) -> int | None:
+    """An id from a form string or a JSON number: only a whole number is one, not 1.0."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if valid_id(value) else None
+    return as_number(value.strip()) if isinstance(value, str) else None
 
 
 def split_ids(value: str | int | list[Any]) -> list[str]:
@@ -198,11 +228,15 @@ def plain_numbers(ids: list[str]) -> list[int] | None:
 
 
 def as_number(token: str) -> int | None:
-    """An order or refill number, or None for what cannot be one."""
-    if not (token.isascii() and token.isdigit() and len(token) <= 19):
+    """An order, refill or service number: ASCII digits, leading zeros allowed ("01" is 1);
+    None for what cannot be one (a sign, a decimal point, an exponent, zero, over 64 bits)."""
+    if not (token.isascii() and token.isdigit()):
         return None
-    number = int(token)
-    return number if 0 < number <= MAX_ID else None
+    significant = token.lstrip("0")
+    if not significant or len(significant) > 19:
+        return None
+    number = int(significant)
+    return number if number <= MAX_ID else None
 
 
 def valid_id(number: int) -> bool:

@@ -8,7 +8,11 @@ The switch is one transaction: it catches up the events that arrived meanwhile, 
 live table by the rebuilt one and moves the live tracking position to the rebuild's. A live
 projector running in a server meanwhile either committed before (its rows are discarded with
 the old table) or tries after, finds its position moved and rolls back (`ConcurrentProjection`),
-then continues from the switched position: no event is skipped or folded twice.
+then continues from the switched position: no event is skipped or folded twice. Both take
+their locks in one order, tracking rows (in registry order) before tables, so neither can hold
+what the other waits for.
+
+One rebuild runs at a time (`only_rebuild`); a second is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 from orderledger.domain.ledger import Ledger
 from orderledger.projections.base import Projection
+from orderledger.projections.rebuild_lock import only_rebuild
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import (
     ConcurrentProjection,
@@ -41,8 +46,9 @@ def rebuild_target(projection: Projection[Any]) -> Target:
 
 def in_registry_order(projections: Sequence[Projection[Any]]) -> list[Projection[Any]]:
     # The live projector takes its locks in registry order; the switch must too (no deadlock).
-    wanted = {p.name for p in projections}
-    return [p for p in PROJECTIONS if p.name in wanted]
+    rank = {p.name: i for i, p in enumerate(PROJECTIONS)}
+    unique = {p.name: p for p in reversed(projections)}  # the first of each name
+    return sorted(unique.values(), key=lambda p: rank[p.name])
 
 
 def table_exists(cursor: Cursor, dialect: str, table: str) -> bool:
@@ -107,7 +113,7 @@ class Rebuild:
             try:
                 count = self.projector.step()
             except ConcurrentProjection:
-                continue  # a second rebuild of the same tables moved first; both go on
+                continue  # another runner of these tables (one that skipped the rebuild lock)
             if not count:
                 return True
             if progress is not None:
@@ -134,19 +140,19 @@ class Rebuild:
         return position
 
     def lock(self, cursor: Cursor) -> dict[str, int]:
-        """Take each live table, its rebuild and both positions, in the live projector's order."""
-        positions: dict[str, int] = {}
-        for target in self.targets:
-            live = target.projection
-            if self.db.dialect == "postgres":
-                cursor.execute(f"LOCK TABLE {live.table}, {target.table} IN ACCESS EXCLUSIVE MODE")
+        """Take the positions, then the tables, in the live projector's order: it updates its
+        positions first (registry order) and touches its tables after."""
+        if self.db.dialect == "postgres":
+            for name in [p.name for p in self.projections] + [t.tracking for t in self.targets]:
                 cursor.execute(
-                    "SELECT projection FROM orderledger_tracking "
-                    "WHERE projection IN (%s, %s) FOR UPDATE",
-                    (live.name, target.tracking),
+                    "SELECT position FROM orderledger_tracking WHERE projection = %s FOR UPDATE",
+                    (name,),
                 )
-            positions |= read_positions(cursor, [target.tracking])
-        return positions
+            for target in self.targets:
+                cursor.execute(
+                    f"LOCK TABLE {target.projection.table}, {target.table} IN ACCESS EXCLUSIVE MODE"
+                )
+        return read_positions(cursor, [t.tracking for t in self.targets])
 
     def catch_up_within(self, cursor: Cursor, positions: dict[str, int]) -> int:
         """Fold the events that arrived since the last page, inside the switch."""
@@ -194,10 +200,12 @@ def rebuild(
     progress: Callable[[int], object] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Build (or resume building) and switch; False if stopped before the switch."""
-    job = Rebuild(ledger, db, projections, page_size)
-    job.prepare()
-    if not job.build(progress, should_stop):
-        return False
-    job.switch()
-    return True
+    """Build (or resume building) and switch; False if stopped before the switch.
+    RebuildRunning if another rebuild runs."""
+    with only_rebuild(db):
+        job = Rebuild(ledger, db, projections, page_size)
+        job.prepare()
+        if not job.build(progress, should_stop):
+            return False
+        job.switch()
+        return True

@@ -11,6 +11,7 @@ from orderledger.cli.common import CommandFailed, catch_up, opened_store
 from orderledger.projections.rebuild import REBUILD_PAGE_SIZE, Rebuild
 from orderledger.projections.rebuild_lock import RebuildRunning, only_rebuild
 from orderledger.projections.registry import BY_NAME, PROJECTIONS
+from orderledger.projections.runner import FoldFailed
 from orderledger.projections.status import projection_status
 from orderledger.projections.verify import verify
 
@@ -69,6 +70,8 @@ def show_status(args: argparse.Namespace) -> int:
     for line in lines:
         rebuilding = "" if line.rebuild_position is None else f"at {line.rebuild_position}"
         print(f"{line.name:<18} {line.position:>10} {line.head:>10} {line.lag:>8}  {rebuilding}")
+        if line.failure is not None:
+            print(f"  {line.failure}")
     return 0
 
 
@@ -86,6 +89,10 @@ def rebuild_projections(args: argparse.Namespace) -> int:
                 position = build_and_switch(job, args.restart)
         except RebuildRunning as error:
             raise CommandFailed(str(error)) from None
+        except FoldFailed as error:
+            raise CommandFailed(
+                f"{error}; nothing was switched: fix the fold, then run this again to resume"
+            ) from None
     names = ", ".join(p.name for p in job.projections)
     print(f"rebuilt {names} up to event {position} and switched them live")
     return 0

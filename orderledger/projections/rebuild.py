@@ -10,9 +10,11 @@ projector running in a server meanwhile either committed before (its rows are di
 the old table) or tries after, finds its position moved and rolls back (`ConcurrentProjection`),
 then continues from the switched position: no event is skipped or folded twice. Both take
 their locks in one order, tracking rows (in registry order) before tables, so neither can hold
-what the other waits for.
+what the other waits for. A live projection stopped by an event it could not fold goes on from
+the switched position.
 
-One rebuild runs at a time (`only_rebuild`); a second is refused.
+One rebuild runs at a time (`only_rebuild`); a second is refused. A fold that fails during a
+rebuild stops it (`FoldFailed`) before anything is switched.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from orderledger.domain.ledger import Ledger
+from orderledger.projections import failures
 from orderledger.projections.base import Projection
 from orderledger.projections.rebuild_lock import only_rebuild
 from orderledger.projections.registry import PROJECTIONS
@@ -74,7 +77,7 @@ class Rebuild:
         self.db = db
         self.projections = in_registry_order(projections)
         self.targets = [rebuild_target(p) for p in self.projections]
-        self.projector = Projector(ledger, db, self.targets, page_size=page_size)
+        self.projector = Projector(ledger, db, self.targets, page_size=page_size, stop_alone=False)
 
     def prepare(self) -> None:
         """Create the rebuild tables and positions, or keep those of an interrupted run."""
@@ -137,6 +140,7 @@ class Rebuild:
                 cursor.execute(
                     "DELETE FROM orderledger_tracking WHERE projection = %s", (target.tracking,)
                 )
+            failures.clear(cursor, [p.name for p in self.projections])
         return position
 
     def lock(self, cursor: Cursor) -> dict[str, int]:
@@ -201,7 +205,7 @@ def rebuild(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> bool:
     """Build (or resume building) and switch; False if stopped before the switch.
-    RebuildRunning if another rebuild runs."""
+    RebuildRunning if another rebuild runs; FoldFailed if a fold fails (nothing switched)."""
     with only_rebuild(db):
         job = Rebuild(ledger, db, projections, page_size)
         job.prepare()

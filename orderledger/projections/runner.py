@@ -186,23 +186,38 @@ class Projector:
         ]
 
     def step(self) -> int:
-        """Fold the next page; return how many notifications it held (0: caught up)."""
+        """Fold the next page; return how many notifications it held (0: caught up).
+
+        Targets the page left behind it (ahead of one that went on from far behind, say)
+        get their own next page in the same step, so none waits for another to catch up."""
         positions, stopped = self.state()
-        active = self.active(stopped)
-        if not active:
-            return 0
-        start = min(positions[t.tracking] for t in active)
-        page = self.ledger.recorder.select_notifications(
-            start=start, limit=self.page_size, inclusive_of_start=False
-        )
-        if not page:
-            return 0
+        pending = self.active(stopped)
+        done = 0
+        while pending:
+            start = min(positions[t.tracking] for t in pending)
+            page = self.ledger.recorder.select_notifications(
+                start=start, limit=self.page_size, inclusive_of_start=False
+            )
+            if not page:
+                break
+            last = page[-1].id
+            self.fold(pending, positions, stopped, page)
+            done += len(page)
+            pending = [t for t in pending if positions[t.tracking] >= last]
+        return done
+
+    def fold(
+        self,
+        targets: Sequence[Target],
+        positions: Mapping[str, int],
+        stopped: Collection[str],
+        page: Sequence[Notification],
+    ) -> None:
         events = self.decode(page)
-        retried = [t.tracking for t in active if t.tracking in stopped]
+        retried = [t.tracking for t in targets if t.tracking in stopped]
         with self.db.transaction() as cursor:
-            failed = self.apply_page(cursor, active, positions, page[-1].id, events, retried)
+            failed = self.apply_page(cursor, targets, positions, page[-1].id, events, retried)
         self.report(retried, failed)
-        return len(page)
 
     def report(self, retried: Sequence[str], failed: Sequence[Failure]) -> None:
         """Log each failure once per process; a stopped target waits before its next try."""

@@ -182,3 +182,24 @@ def test_a_stored_event_that_cannot_be_read_stops_only_the_projections_that_fold
     catch_up(store)
     assert stopped_lines(cli) == []
     assert verify(store.ledger, store.db) == []
+
+
+def test_a_projection_going_on_from_far_behind_does_not_hold_the_others_back(
+    store: Store,
+) -> None:
+    audited = busy_ledger(store)
+    bad, order_id = started_event(store, audited.number)
+    projector_with(store, failing_on_start_of(order_id, [])).catch_up()
+    open_account(store, "later", deposit="5")
+    head = store.projector().head()
+    assert head - bad > 5
+
+    restarted = Projector(
+        store.ledger, store.db, [Target.live(p) for p in PROJECTIONS], page_size=5
+    )
+    restarted.step()  # a page for the one far behind, and one for the others ahead
+    positions = restarted.positions()
+    assert positions[ORDER_STATUS.name] < head
+    assert positions["account_balance"] == head  # the later account shows already
+    restarted.catch_up()
+    assert verify(store.ledger, store.db) == []

@@ -9,7 +9,9 @@ from tqdm import tqdm
 
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
 from orderledger.projections.rebuild import REBUILD_PAGE_SIZE, Rebuild
+from orderledger.projections.rebuild_lock import RebuildRunning, only_rebuild
 from orderledger.projections.registry import BY_NAME, PROJECTIONS
+from orderledger.projections.runner import FoldFailed
 from orderledger.projections.status import projection_status
 from orderledger.projections.verify import verify
 
@@ -68,6 +70,8 @@ def show_status(args: argparse.Namespace) -> int:
     for line in lines:
         rebuilding = "" if line.rebuild_position is None else f"at {line.rebuild_position}"
         print(f"{line.name:<18} {line.position:>10} {line.head:>10} {line.lag:>8}  {rebuilding}")
+        if line.failure is not None:
+            print(f"  {line.failure}")
     return 0
 
 
@@ -80,25 +84,37 @@ def rebuild_projections(args: argparse.Namespace) -> int:
     projections = [BY_NAME[name] for name in args.names] or list(PROJECTIONS)
     with opened_store() as store:
         job = Rebuild(store.ledger, store.db, projections, args.page_size)
-        if args.restart:
-            job.discard()
-        job.prepare()
-        start, head = job.position(), job.head()
-        if start:
-            print(f"resuming the rebuild at event {start} of {head}", file=sys.stderr)
-        with tqdm(total=max(head - start, 0), unit="event", desc="rebuilding") as bar:
-            # The head moves while the server takes orders: grow the total to match.
-            def advance(count: int) -> None:
-                bar.total = max(bar.total or 0, bar.n + count)
-                bar.update(count)
-
-            job.build(progress=advance)
-            bar.total = bar.n  # ids skipped by rolled-back writes never arrive: it is done
-            bar.refresh()
-        position = job.switch()
+        try:
+            with only_rebuild(store.db):
+                position = build_and_switch(job, args.restart)
+        except RebuildRunning as error:
+            raise CommandFailed(str(error)) from None
+        except FoldFailed as error:
+            raise CommandFailed(
+                f"{error}; nothing was switched: fix the fold, then run this again to resume"
+            ) from None
     names = ", ".join(p.name for p in job.projections)
     print(f"rebuilt {names} up to event {position} and switched them live")
     return 0
+
+
+def build_and_switch(job: Rebuild, restart: bool) -> int:
+    if restart:
+        job.discard()
+    job.prepare()
+    start, head = job.position(), job.head()
+    if start:
+        print(f"resuming the rebuild at event {start} of {head}", file=sys.stderr)
+    with tqdm(total=max(head - start, 0), unit="event", desc="rebuilding") as bar:
+        # The head moves while the server takes orders: grow the total to match.
+        def advance(count: int) -> None:
+            bar.total = max(bar.total or 0, bar.n + count)
+            bar.update(count)
+
+        job.build(progress=advance)
+        bar.total = bar.n  # ids skipped by rolled-back writes never arrive: it is done
+        bar.refresh()
+    return job.switch()
 
 
 def verify_projections(args: argparse.Namespace) -> int:

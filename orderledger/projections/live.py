@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 PROJECTOR_LOCK = 7_316_244_002
 EVENTS_CHANNEL = "orderledger_events"
+# After a failure the projector cannot isolate (a lost database, say): a pause that doubles
+# up to this while it lasts, so a lasting fault is neither a hot loop nor a flood of logs.
+LONGEST_PAUSE = 30.0
 
 
 class Leadership(Protocol):
@@ -114,6 +117,8 @@ class LiveProjection:
         self.leadership = leadership
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run, name="orderledger-projector", daemon=True)
+        self.pause = 0.0
+        self.last_error = ""
 
     def start(self) -> None:
         self.thread.start()
@@ -127,13 +132,21 @@ class LiveProjection:
                 self.projector.catch_up(should_stop=self.stopping.is_set)
             except ConcurrentProjection:
                 continue  # a rebuild or another runner moved first; read positions again
-            except Exception:
-                # A projection that cannot fold an event must not stop the server; it is
-                # logged and retried, and `projections status` shows the lag growing.
-                log.exception("projection failed; retrying")
-                self.stopping.wait(1.0)
+            except Exception as error:
+                # A fold that fails stops only its projection, in the projector; what reaches
+                # here stops them all (the database, most likely): logged once, retried calmly.
+                self.failed(error)
                 continue
+            self.pause, self.last_error = 0.0, ""
             self.leadership.wait_for_events(0.5)
+
+    def failed(self, error: Exception) -> None:
+        described = f"{type(error).__name__}: {error}"
+        if described != self.last_error:
+            log.exception("the projector failed; it tries again, less often while this lasts")
+            self.last_error = described
+        self.pause = min(max(self.pause * 2, 1.0), LONGEST_PAUSE)
+        self.stopping.wait(self.pause)
 
     def stop(self) -> None:
         self.stopping.set()

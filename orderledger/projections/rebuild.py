@@ -8,7 +8,13 @@ The switch is one transaction: it catches up the events that arrived meanwhile, 
 live table by the rebuilt one and moves the live tracking position to the rebuild's. A live
 projector running in a server meanwhile either committed before (its rows are discarded with
 the old table) or tries after, finds its position moved and rolls back (`ConcurrentProjection`),
-then continues from the switched position: no event is skipped or folded twice.
+then continues from the switched position: no event is skipped or folded twice. Both take
+their locks in one order, tracking rows (in registry order) before tables, so neither can hold
+what the other waits for. A live projection stopped by an event it could not fold goes on from
+the switched position.
+
+One rebuild runs at a time (`only_rebuild`); a second is refused. A fold that fails during a
+rebuild stops it (`FoldFailed`) before anything is switched.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from orderledger.domain.ledger import Ledger
+from orderledger.projections import failures
 from orderledger.projections.base import Projection
+from orderledger.projections.rebuild_lock import only_rebuild
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import (
     ConcurrentProjection,
@@ -41,8 +49,9 @@ def rebuild_target(projection: Projection[Any]) -> Target:
 
 def in_registry_order(projections: Sequence[Projection[Any]]) -> list[Projection[Any]]:
     # The live projector takes its locks in registry order; the switch must too (no deadlock).
-    wanted = {p.name for p in projections}
-    return [p for p in PROJECTIONS if p.name in wanted]
+    rank = {p.name: i for i, p in enumerate(PROJECTIONS)}
+    unique = {p.name: p for p in reversed(projections)}  # the first of each name
+    return sorted(unique.values(), key=lambda p: rank[p.name])
 
 
 def table_exists(cursor: Cursor, dialect: str, table: str) -> bool:
@@ -68,7 +77,7 @@ class Rebuild:
         self.db = db
         self.projections = in_registry_order(projections)
         self.targets = [rebuild_target(p) for p in self.projections]
-        self.projector = Projector(ledger, db, self.targets, page_size=page_size)
+        self.projector = Projector(ledger, db, self.targets, page_size=page_size, stop_alone=False)
 
     def prepare(self) -> None:
         """Create the rebuild tables and positions, or keep those of an interrupted run."""
@@ -107,7 +116,7 @@ class Rebuild:
             try:
                 count = self.projector.step()
             except ConcurrentProjection:
-                continue  # a second rebuild of the same tables moved first; both go on
+                continue  # another runner of these tables (one that skipped the rebuild lock)
             if not count:
                 return True
             if progress is not None:
@@ -131,22 +140,23 @@ class Rebuild:
                 cursor.execute(
                     "DELETE FROM orderledger_tracking WHERE projection = %s", (target.tracking,)
                 )
+            failures.clear(cursor, [p.name for p in self.projections])
         return position
 
     def lock(self, cursor: Cursor) -> dict[str, int]:
-        """Take each live table, its rebuild and both positions, in the live projector's order."""
-        positions: dict[str, int] = {}
-        for target in self.targets:
-            live = target.projection
-            if self.db.dialect == "postgres":
-                cursor.execute(f"LOCK TABLE {live.table}, {target.table} IN ACCESS EXCLUSIVE MODE")
+        """Take the positions, then the tables, in the live projector's order: it updates its
+        positions first (registry order) and touches its tables after."""
+        if self.db.dialect == "postgres":
+            for name in [p.name for p in self.projections] + [t.tracking for t in self.targets]:
                 cursor.execute(
-                    "SELECT projection FROM orderledger_tracking "
-                    "WHERE projection IN (%s, %s) FOR UPDATE",
-                    (live.name, target.tracking),
+                    "SELECT position FROM orderledger_tracking WHERE projection = %s FOR UPDATE",
+                    (name,),
                 )
-            positions |= read_positions(cursor, [target.tracking])
-        return positions
+            for target in self.targets:
+                cursor.execute(
+                    f"LOCK TABLE {target.projection.table}, {target.table} IN ACCESS EXCLUSIVE MODE"
+                )
+        return read_positions(cursor, [t.tracking for t in self.targets])
 
     def catch_up_within(self, cursor: Cursor, positions: dict[str, int]) -> int:
         """Fold the events that arrived since the last page, inside the switch."""
@@ -194,10 +204,12 @@ def rebuild(
     progress: Callable[[int], object] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Build (or resume building) and switch; False if stopped before the switch."""
-    job = Rebuild(ledger, db, projections, page_size)
-    job.prepare()
-    if not job.build(progress, should_stop):
-        return False
-    job.switch()
-    return True
+    """Build (or resume building) and switch; False if stopped before the switch.
+    RebuildRunning if another rebuild runs; FoldFailed if a fold fails (nothing switched)."""
+    with only_rebuild(db):
+        job = Rebuild(ledger, db, projections, page_size)
+        job.prepare()
+        if not job.build(progress, should_stop):
+            return False
+        job.switch()
+        return True

@@ -3,11 +3,19 @@
 A page of notifications is folded in memory and written, rows and tracking positions
 together, in one transaction. The tracking update is conditional on the position read
 before the page, so two runners that overlap cannot both apply a page: the second rolls back.
+
+A projection whose fold fails on an event stops just before it, alone: its rows and position
+hold every event before, the failure is recorded (`failures`) and logged once, and the others
+go on. It is tried again now and then (`RETRY_SECONDS`), at once by a new process (a restart
+with the fold fixed), and a rebuild's switch replaces it. A rebuild's own projector stops
+instead (`FoldFailed`): a table missing an event must never be switched live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import logging
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -16,6 +24,8 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
 from orderledger.domain.ledger import Ledger
+from orderledger.projections import failures
+from orderledger.projections.failures import Failure, Unreadable, new_failure
 from orderledger.projections.tables import (
     Target,
     create_statements,
@@ -26,7 +36,12 @@ from orderledger.projections.tables import (
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.schema import create_tables
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 500
+# A fold that failed fails again on the same event until its code or the event's store
+# changes, which a restart or a rebuild brings; a retry now and then costs one page.
+RETRY_SECONDS = 60.0
 # (notification id, row key, event): one decoded event of a page.
 Folded = tuple[int, str, Any]
 
@@ -35,8 +50,20 @@ class ConcurrentProjection(RuntimeError):
     """Another runner moved the same tracking position first; this page was rolled back."""
 
 
+class FoldFailed(RuntimeError):
+    """A projection's fold raised on an event (a rebuild stops here, switching nothing)."""
+
+    def __init__(self, target: Target, failure: Failure) -> None:
+        super().__init__(
+            f"{target.projection.name} cannot fold event {failure.position} "
+            f"({failure.event}): {failure.error}"
+        )
+        self.failure = failure
+
+
 def ensure_targets(db: Database, targets: Sequence[Target]) -> None:
     statements = [s for target in targets for s in create_statements(target, db.dialect)]
+    statements.append(failures.CREATE)
     create_tables(db, statements)
     with db.transaction() as cursor:
         for target in targets:
@@ -56,12 +83,21 @@ def as_positions(rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
     return {str(name): int(position) for name, position in rows}
 
 
+def state_sql(names: Sequence[str]) -> str:
+    marks = ", ".join(["%s"] * len(names))
+    return (
+        "SELECT t.projection, t.position, f.position FROM orderledger_tracking t "
+        f"LEFT JOIN {failures.TABLE} f ON f.projection = t.projection "
+        f"WHERE t.projection IN ({marks})"
+    )
+
+
 def read_positions(cursor: Cursor, names: Sequence[str]) -> dict[str, int]:
     cursor.execute(positions_sql(names), list(names))
     return as_positions(cursor.fetchall())
 
 
-def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
+def created_here(events: Sequence[Folded]) -> set[str]:
     """Ids whose aggregate is created within these events: no row can exist for them yet.
 
     A row is only ever written from an aggregate's events, and its creation event is its
@@ -70,7 +106,7 @@ def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
     """
     seen: set[str] = set()
     created: set[str] = set()
-    for key, event in events:
+    for _, key, event in events:
         if key not in seen:
             seen.add(key)
             if isinstance(event, CanInitAggregate):
@@ -80,15 +116,18 @@ def created_here(events: Sequence[tuple[str, Any]]) -> set[str]:
 
 def route(
     targets: Sequence[Target], positions: Mapping[str, int], events: list[Folded]
-) -> list[list[tuple[str, Any]]]:
+) -> list[list[Folded]]:
     """Each target's events of the page past its position, in log order. One pass over the
     page, with what each event class goes to worked out once per class (an isinstance per
     event per target was a noticeable share of a rebuild)."""
-    routed: list[list[tuple[str, Any]]] = [[] for _ in targets]
+    routed: list[list[Folded]] = [[] for _ in targets]
     after = [positions[t.tracking] for t in targets]
     routes: dict[type, list[int]] = {}
-    for number, key, event in events:
+    for folded in events:
+        number, _, event = folded
         kind = type(event)
+        if kind is Unreadable:
+            kind = event.kind
         to = routes.get(kind)
         if to is None:
             to = routes[kind] = [
@@ -96,7 +135,7 @@ def route(
             ]
         for i in to:
             if number > after[i]:
-                routed[i].append((key, event))
+                routed[i].append(folded)
     return routed
 
 
@@ -107,11 +146,15 @@ class Projector:
         db: Database,
         targets: Sequence[Target],
         page_size: int = PAGE_SIZE,
+        stop_alone: bool = True,
     ) -> None:
         self.ledger = ledger
         self.db = db
         self.targets = list(targets)
         self.page_size = page_size
+        self.stop_alone = stop_alone  # a failing projection stops alone; else FoldFailed
+        self.retry_at: dict[str, float] = {}  # stopped targets: when this process tries again
+        self.reported: set[tuple[str, int, str]] = set()
         event_classes = tuple(cls for t in targets for cls in t.projection.events)
         self.wanted: Callable[[str], bool] = cache(
             lambda topic: issubclass(resolve_topic(topic), event_classes)
@@ -127,29 +170,90 @@ class Projector:
     def head(self) -> int:
         return int(self.ledger.recorder.max_notification_id() or 0)
 
+    def state(self) -> tuple[dict[str, int], set[str]]:
+        """Every target's position, and the targets stopped by an event they cannot fold."""
+        names = [t.tracking for t in self.targets]
+        rows = self.db.alone(state_sql(names), names)
+        positions = {str(name): int(position) for name, position, _ in rows}
+        return positions, {str(name) for name, _, failed in rows if failed is not None}
+
+    def active(self, stopped: Collection[str]) -> list[Target]:
+        now = time.monotonic()
+        return [
+            t
+            for t in self.targets
+            if t.tracking not in stopped or self.retry_at.get(t.tracking, 0.0) <= now
+        ]
+
     def step(self) -> int:
-        """Fold the next page; return how many notifications it held (0: caught up)."""
-        positions = self.positions()
-        start = min(positions.values())
-        page = self.ledger.recorder.select_notifications(
-            start=start, limit=self.page_size, inclusive_of_start=False
-        )
-        if not page:
-            return 0
+        """Fold the next page; return how many notifications it held (0: caught up).
+
+        Targets the page left behind it (ahead of one that went on from far behind, say)
+        get their own next page in the same step, so none waits for another to catch up."""
+        positions, stopped = self.state()
+        pending = self.active(stopped)
+        done = 0
+        while pending:
+            start = min(positions[t.tracking] for t in pending)
+            page = self.ledger.recorder.select_notifications(
+                start=start, limit=self.page_size, inclusive_of_start=False
+            )
+            if not page:
+                break
+            last = page[-1].id
+            self.fold(pending, positions, stopped, page)
+            done += len(page)
+            pending = [t for t in pending if positions[t.tracking] >= last]
+        return done
+
+    def fold(
+        self,
+        targets: Sequence[Target],
+        positions: Mapping[str, int],
+        stopped: Collection[str],
+        page: Sequence[Notification],
+    ) -> None:
         events = self.decode(page)
+        retried = [t.tracking for t in targets if t.tracking in stopped]
         with self.db.transaction() as cursor:
-            self.apply_page(cursor, self.targets, positions, page[-1].id, events)
-        return len(page)
+            failed = self.apply_page(cursor, targets, positions, page[-1].id, events, retried)
+        self.report(retried, failed)
+
+    def report(self, retried: Sequence[str], failed: Sequence[Failure]) -> None:
+        """Log each failure once per process; a stopped target waits before its next try."""
+        for failure in failed:
+            self.retry_at[failure.projection] = time.monotonic() + RETRY_SECONDS
+            seen = (failure.projection, failure.position, failure.error)
+            if seen not in self.reported:
+                self.reported.add(seen)
+                log.error(
+                    "projection %s cannot fold event %d (%s): %s; it stops before that event "
+                    "(the others go on) and is tried again every %d s, after a restart or by "
+                    "`orderledger projections rebuild %s`",
+                    failure.projection,
+                    failure.position,
+                    failure.event,
+                    failure.error,
+                    RETRY_SECONDS,
+                    failure.projection,
+                )
+        for name in set(retried) - {f.projection for f in failed}:
+            self.retry_at.pop(name, None)
+            log.info("projection %s folded the event it had stopped at and goes on", name)
 
     def decode(self, page: Sequence[Notification]) -> list[Folded]:
         """The page's events some target folds, each with its row key (made once, not per
         target: a UUID's str is a noticeable share of a rebuild)."""
         to_event = self.ledger.mapper.to_domain_event
-        folded = []
+        folded: list[Folded] = []
         for notification in page:
             if self.wanted(notification.topic):
-                event = to_event(notification)
-                folded.append((notification.id, str(event.originator_id), event))
+                event: Any
+                try:
+                    event = to_event(notification)
+                except Exception as error:  # the projections that fold it stop there
+                    event = Unreadable(resolve_topic(notification.topic), notification, error)
+                folded.append((notification.id, str(notification.originator_id), event))
         return folded
 
     def apply_page(
@@ -159,12 +263,14 @@ class Projector:
         positions: Mapping[str, int],
         last: int,
         events: list[Folded],
-    ) -> None:
+        retried: Collection[str] = (),
+    ) -> list[Failure]:
         """Fold a page into every target it moves, rows and positions in the caller's
-        transaction."""
+        transaction; the failures of targets that stopped within it (each recorded). A
+        `retried` target that folds its page is no longer stopped."""
         moving = [t for t in targets if positions[t.tracking] < last]
         if not moving:
-            return
+            return []
         # The positions first: a runner that overlaps waits here for the first to commit, then
         # finds a position moved and rolls back before writing a row. One statement per
         # target, in the targets' order (the rebuild's switch locks them in the same order),
@@ -176,21 +282,52 @@ class Projector:
         if cursor.rowcount != len(moving):
             raise ConcurrentProjection(", ".join(t.tracking for t in moving))
         routed = route(moving, positions, events)
+        failed: list[Failure] = []
         for target, relevant in zip(moving, routed, strict=True):
-            self.fold_page(cursor, target, relevant)
+            failure = self.fold_page(cursor, target, relevant)
+            if failure is not None:
+                failed.append(failure)
+        folded_again = [t.tracking for t in moving if t.tracking in retried]
+        failures.clear(cursor, sorted(set(folded_again) - {f.projection for f in failed}))
+        return failed
 
-    def fold_page(self, cursor: Cursor, target: Target, relevant: list[tuple[str, Any]]) -> None:
-        """Fold a target's events of the page (in log order) into its rows and write them."""
+    def fold_page(self, cursor: Cursor, target: Target, relevant: list[Folded]) -> Failure | None:
+        """Fold a target's events of the page (in log order) into its rows and write them;
+        up to the event its fold fails on, if any, where it stops."""
         evolve = target.projection.evolve
         created = created_here(relevant)
-        rows = load_rows(cursor, target, {key for key, _ in relevant} - created)
+        rows = load_rows(cursor, target, {key for _, key, _ in relevant} - created)
         changed: dict[str, Any] = {}
-        for key, event in relevant:
+        failure = None
+        for number, key, event in relevant:
             before = rows.get(key)
-            after = evolve(before, event)
+            try:
+                if type(event) is Unreadable:
+                    raise event.error
+                after = evolve(before, event)
+            except Exception as error:
+                failure = new_failure(target.tracking, number, event, error)
+                if not self.stop_alone:
+                    raise FoldFailed(target, failure) from error
+                break
             if after is not before:
                 rows[key] = after
                 changed[key] = after
+        self.write(cursor, target, created, changed)
+        if failure is not None:
+            self.stop_before(cursor, failure)
+        return failure
+
+    def stop_before(self, cursor: Cursor, failure: Failure) -> None:
+        cursor.execute(
+            "UPDATE orderledger_tracking SET position = %s WHERE projection = %s",
+            (failure.position - 1, failure.projection),
+        )
+        failures.record(cursor, failure)
+
+    def write(
+        self, cursor: Cursor, target: Target, created: set[str], changed: dict[str, Any]
+    ) -> None:
         insert_rows(
             cursor,
             target,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orderledger.domain.ledger import Ledger
+from orderledger.projections import failures
+from orderledger.projections.failures import Failure
 from orderledger.projections.rebuild import rebuild_target
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import read_positions
@@ -18,6 +20,7 @@ class ProjectionStatus:
     position: int
     head: int
     rebuild_position: int | None  # a rebuild in progress (or interrupted), if any
+    failure: Failure | None = None  # stopped by an event it cannot fold
 
     @property
     def lag(self) -> int:
@@ -28,6 +31,7 @@ def projection_status(ledger: Ledger, db: Database) -> list[ProjectionStatus]:
     names = [p.name for p in PROJECTIONS] + [rebuild_target(p).tracking for p in PROJECTIONS]
     with db.transaction() as cursor:
         positions = read_positions(cursor, names)
+        stopped = failures.read(cursor, [p.name for p in PROJECTIONS])
     head = int(ledger.recorder.max_notification_id() or 0)
     return [
         ProjectionStatus(
@@ -36,6 +40,7 @@ def projection_status(ledger: Ledger, db: Database) -> list[ProjectionStatus]:
             position=positions.get(p.name, 0),
             head=head,
             rebuild_position=positions.get(rebuild_target(p).tracking),
+            failure=stopped.get(p.name),
         )
         for p in PROJECTIONS
     ]

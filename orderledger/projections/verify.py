@@ -20,6 +20,7 @@ from eventsourcing.utils import resolve_topic
 from orderledger.domain.ledger import Ledger
 from orderledger.domain.money import ZERO, wire
 from orderledger.domain.order import Order
+from orderledger.projections import failures
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.base import Projection, fold_into
 from orderledger.projections.registry import PROJECTIONS
@@ -42,15 +43,17 @@ def snapshot(db: Database) -> Iterator[Cursor]:
         yield cursor
 
 
-def read_tables(db: Database) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+def read_tables(db: Database) -> tuple[dict[str, int], dict[str, dict[str, Any]], list[str]]:
+    """Positions, rows, and the projections stopped by an event they cannot fold."""
     with snapshot(db) as cursor:
         positions = read_positions(cursor, [p.name for p in PROJECTIONS])
+        stopped = failures.read(cursor, [p.name for p in PROJECTIONS])
         tables: dict[str, dict[str, Any]] = {}
         for projection in PROJECTIONS:
             cursor.execute(select_sql(Target.live(projection)))
             rows = (projection.from_db(values) for values in cursor.fetchall())
             tables[projection.name] = {row.id: row for row in rows}
-    return positions, tables
+    return positions, tables, [str(failure) for failure in stopped.values()]
 
 
 @dataclasses.dataclass
@@ -159,7 +162,7 @@ def verify(
     ledger: Ledger, db: Database, progress: Callable[[int], object] | None = None
 ) -> list[str]:
     """Every difference between the events and the read models, readable; empty when sound."""
-    positions, tables = read_tables(db)
+    positions, tables, stopped = read_tables(db)
     head = int(ledger.recorder.max_notification_id() or 0)
     at_position: dict[str, dict[str, Any]] = {p.name: {} for p in PROJECTIONS}
     accounts_at_head: dict[str, Any] = {}
@@ -172,7 +175,7 @@ def verify(
             fold_into(ACCOUNT_BALANCE, accounts_at_head, event)
         if isinstance(event, ORDER_EVENTS):
             orders.add(event)
-    differences: list[str] = []
+    differences = list(stopped)
     for projection in PROJECTIONS:
         differences += compare(projection, tables[projection.name], at_position[projection.name])
     differences += check_accounts(tables[ACCOUNT_BALANCE.name], accounts_at_head, orders)

@@ -68,9 +68,12 @@ def test_services_while_an_import_is_recorded_and_projected_are_never_partial(
     counts: list[int] = []
     with running_server(settings, workers=2) as url:
         imported = threading.Event()
-        importer = threading.Thread(
-            target=lambda: (store.ledger.sync_services(real_catalogue), imported.set())
-        )
+
+        def import_catalogue() -> None:
+            store.ledger.sync_services(real_catalogue)
+            imported.set()
+
+        importer = threading.Thread(target=import_catalogue)
         importer.start()
         try:
             while not imported.is_set():

@@ -12,6 +12,7 @@ from uuid import UUID
 import anyio.to_thread
 import msgspec
 from anyio import CapacityLimiter
+from eventsourcing.persistence import StoredEvent
 from litestar import Request, Response, asgi
 from litestar.exceptions import (
     InternalServerException,
@@ -47,12 +48,16 @@ from orderledger.http.parsing import (
     split_ids,
     valid_id,
 )
-from orderledger.http.reads import Answers, ReadModels
+from orderledger.http.reads import Answers, Behind, ReadModels
 from orderledger.http.status_reads import key_holder
 from orderledger.projections import replay
+from orderledger.projections.account_balance import AccountBalanceRow
+from orderledger.projections.catalogue import ServiceRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
+INLINE_EVENTS = 32
 
 
 @dataclass
@@ -171,14 +176,9 @@ def refused(ctx: ApiContext, text: str, status: int) -> tuple[int, bytes]:
 async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any:
     match parse_action(fields):
         case Services():
-            return [presenters.service(row) for row in await ctx.reads.services()]
+            return [presenters.service(row) for row in await services(ctx)]
         case Balance():
-            row = await ctx.reads.balance(account) or await in_thread(
-                ctx, replay.balance_of, ctx.ledger, account
-            )
-            if row is None:
-                raise IncorrectRequest("account is not ready yet")
-            return presenters.balance(row)
+            return presenters.balance(await balance(ctx, account))
         case Add(service=service):
             if service is None:
                 raise IncorrectRequest("service is required")
@@ -197,6 +197,32 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
             return await refill_status(ctx, account, number, ids_of(number, refills, "refill"))
         case Cancel(order=order, orders=orders):
             return await cancel(ctx, account, order, ids_of(order, orders, "order"))
+
+
+async def fold_newer(
+    ctx: ApiContext, fold: Callable[[Ledger, R, list[StoredEvent]], T], read: Behind[R]
+) -> T:
+    """A read model's rows with the events past its position folded on: here for a few,
+    in a thread for many (an import), so the worker's other requests are not held up."""
+    if len(read.newer) <= INLINE_EVENTS:
+        return fold(ctx.ledger, read.rows, read.newer)
+    return await in_thread(ctx, fold, ctx.ledger, read.rows, read.newer)
+
+
+async def balance(ctx: ApiContext, account: str) -> AccountBalanceRow:
+    """The account's balance with every charge, refund and deposit committed so far."""
+    read = await ctx.reads.balance(account)
+    if read is not None:
+        return await fold_newer(ctx, replay.balance_past, read)
+    row = await in_thread(ctx, replay.balance_of, ctx.ledger, account)  # not projected yet
+    if row is None:
+        raise IncorrectRequest("account is not ready yet")
+    return row
+
+
+async def services(ctx: ApiContext) -> list[ServiceRow]:
+    """The enabled services with every catalogue change committed so far."""
+    return await fold_newer(ctx, replay.services_past, await ctx.reads.services())
 
 
 async def order_answers(ctx: ApiContext, account: str, numbers: list[int]) -> Answers:

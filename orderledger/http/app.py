@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from anyio import CapacityLimiter
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
@@ -19,8 +21,10 @@ from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
 from orderledger.http.dispatch import DISPATCH_HANDLERS, app_clock
-from orderledger.http.reads import PostgresQuery, ReadModels, SQLiteQuery
+from orderledger.http.event_tail import EventTable
+from orderledger.http.reads import PostgresQuery, Query, ReadModels, SQLiteQuery
 from orderledger.projections.live import LiveProjection
+from orderledger.projections.ready import catch_up_before_serving
 from orderledger.storage.database import SQLiteDatabase
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
@@ -40,6 +44,15 @@ def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Resp
     return answer({"error": "Service temporarily unavailable, please retry"}, 503)
 
 
+def event_table(store: Store, query: Query) -> EventTable:
+    """The event store's table, read by the worker's read queries (SQLite: its own file)."""
+    table = str(getattr(store.ledger.recorder, "events_table_name", "stored_events"))
+    if isinstance(query, PostgresQuery):
+        return EventTable(query, table, "postgres", beside_read_models=True)
+    events = SQLiteQuery(SQLiteDatabase(Path(store.ledger.env["SQLITE_DBNAME"])))
+    return EventTable(events, table, "sqlite", beside_read_models=False)
+
+
 def create_app(settings: Settings | None = None, projector: bool = True) -> Litestar:
     settings = settings or Settings.from_env()
 
@@ -57,8 +70,9 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
             assert isinstance(store.db, SQLiteDatabase)
             query = SQLiteQuery(store.db)
         app.state.store = store
+        events = event_table(store, query)
         app.state.api = ApiContext(
-            reads=ReadModels(query, store.db.dialect),
+            reads=ReadModels(query, store.db.dialect, events),
             ledger=store.ledger,
             commands=CapacityLimiter(settings.command_threads),
             errors_as_200=settings.errors_as_200,
@@ -70,6 +84,7 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
         )
         app.state.api.batcher.start()
         if live is not None:
+            await anyio.to_thread.run_sync(catch_up_before_serving, store.projector())
             live.start()
         if sweeper is not None:
             sweeper.start()
@@ -83,6 +98,8 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
                 live.stop()
             if isinstance(query, PostgresQuery):
                 await query.close()
+            if isinstance(events.query, SQLiteQuery):
+                events.query.db.close()
             store.close()
 
     return Litestar(

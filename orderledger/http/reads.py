@@ -7,29 +7,69 @@ standard library, in a worker thread. Both run the same SQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
 
 import anyio.to_thread
+from eventsourcing.persistence import StoredEvent
 from psycopg_pool import AsyncConnectionPool
 
 from orderledger.http import presenters
+from orderledger.http.event_tail import EventTable, stored_events
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
-from orderledger.projections.tables import Target, select_sql
+from orderledger.projections.tables import Target, column_names, select_sql
 from orderledger.storage.credentials import Role, token_hash
 from orderledger.storage.database import SQLiteDatabase
 
 ORDERS_SQL = select_sql(Target.live(ORDER_STATUS))
 REFILLS_SQL = select_sql(Target.live(REFILL_STATUS))
-BALANCE_SQL = select_sql(Target.live(ACCOUNT_BALANCE)) + " WHERE id = %s"
-SERVICES_SQL = select_sql(Target.live(CATALOGUE)) + " WHERE enabled ORDER BY number"
+POSITION_SQL = "SELECT position FROM orderledger_tracking WHERE projection = %s"
+# A balance row with the position its projection has folded the log to, read together.
+BALANCE_AT_SQL = (
+    f"SELECT {', '.join(column_names(Target.live(ACCOUNT_BALANCE)))}, ({POSITION_SQL}) "
+    f"FROM {ACCOUNT_BALANCE.table} WHERE id = %s"
+)
+# Every service, disabled ones too (a newer event may enable one), each with the catalogue's
+# position; one row of NULLs beside the position when there are none.
+SERVICES_AT_SQL = (
+    "SELECT t.position, "
+    + ", ".join(f"s.{name}" for name in column_names(Target.live(CATALOGUE)))
+    + f" FROM orderledger_tracking t LEFT JOIN {CATALOGUE.table} s ON 1 = 1 "
+    "WHERE t.projection = %s ORDER BY s.number"
+)
 # Each order's `status` answer, by number.
 Answers = dict[int, dict[str, str]]
 
 KEY_SQL = "SELECT subject FROM orderledger_credentials WHERE token_hash = %s AND role = %s"
+
+
+Rows = TypeVar("Rows")
+
+
+@dataclass(frozen=True)
+class Behind(Generic[Rows]):
+    """A read model's rows and the events committed past its position, which they lack."""
+
+    rows: Rows
+    newer: list[StoredEvent]
+
+
+def balance_with_tail_sql(events: EventTable) -> str:
+    """A balance row and the account's events past its projection's position, in one
+    statement (one snapshot, one round trip): a row per newer event, or one with NULLs."""
+    at = "(SELECT position FROM folded_to)"
+    columns = ", ".join(f"b.{name}" for name in column_names(Target.live(ACCOUNT_BALANCE)))
+    return (
+        f"WITH RECURSIVE folded_to AS ({POSITION_SQL}), {events.tail_sql(at)} "
+        f"SELECT {columns}, tail.version, tail.topic, tail.state "
+        f"FROM {ACCOUNT_BALANCE.table} b LEFT JOIN tail ON tail.number > {at} "
+        "WHERE b.id = %s ORDER BY tail.version"
+    )
 
 
 class Query(Protocol):
@@ -73,9 +113,11 @@ class SQLiteQuery:
 
 
 class ReadModels:
-    def __init__(self, query: Query, dialect: str) -> None:
+    def __init__(self, query: Query, dialect: str, events: EventTable) -> None:
         self.query = query
         self.dialect = dialect
+        self.events = events
+        self.balance_with_tail_sql = balance_with_tail_sql(events)
 
     def by_numbers(self, base: str, numbers: Sequence[int]) -> tuple[str, list[Any]]:
         if self.dialect == "postgres":
@@ -106,9 +148,28 @@ class ReadModels:
         rows = await self.query(sql, [account_id, *params])
         return {row.number: row for row in map(REFILL_STATUS.from_db, rows)}
 
-    async def balance(self, account_id: str) -> AccountBalanceRow | None:
-        rows = await self.query(BALANCE_SQL, (account_id,))
-        return ACCOUNT_BALANCE.from_db(rows[0]) if rows else None
+    async def balance(self, account_id: str) -> Behind[AccountBalanceRow] | None:
+        """The account's row and its events the row lacks; None before its first projection."""
+        width = len(ACCOUNT_BALANCE.columns)
+        if self.events.beside_read_models:
+            stored = self.events.originator(account_id)
+            params = (ACCOUNT_BALANCE.name, stored, stored, account_id)
+            rows = await self.query(self.balance_with_tail_sql, params)
+            if not rows:
+                return None
+            newer = stored_events(UUID(account_id), [row[width:] for row in rows])
+            return Behind(ACCOUNT_BALANCE.from_db(rows[0][:width]), newer)
+        rows = await self.query(BALANCE_AT_SQL, (ACCOUNT_BALANCE.name, account_id))
+        if not rows:
+            return None
+        position = int(rows[0][width])
+        newer = await self.events.aggregate_after(account_id, position)
+        return Behind(ACCOUNT_BALANCE.from_db(rows[0][:width]), newer)
 
-    async def services(self) -> list[ServiceRow]:
-        return [CATALOGUE.from_db(row) for row in await self.query(SERVICES_SQL, ())]
+    async def services(self) -> Behind[list[ServiceRow]]:
+        """Every service (disabled too) and the catalogue's events the rows lack."""
+        rows = await self.query(SERVICES_AT_SQL, (CATALOGUE.name,))
+        position = int(rows[0][0]) if rows else 0
+        services = [CATALOGUE.from_db(row[1:]) for row in rows if row[1] is not None]
+        newer = await self.events.topics_after(position, CATALOGUE.topics)
+        return Behind(services, newer)

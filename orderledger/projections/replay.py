@@ -1,20 +1,27 @@
 """Rows folded straight from an aggregate's events, by the projection's own fold.
 
-Serves read-your-writes (an id `add` just returned, before the runner has projected it) and
-verification: the same `evolve` as the live tables, so the answers cannot drift apart.
+Serves read-your-writes (an id `add` just returned, before the runner has projected it, or a
+row the runner has not yet brought up to date) and verification: the same `evolve` as the
+live tables, so the answers cannot drift apart.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from orderledger.domain.ids import order_id, refill_id
 from orderledger.domain.ledger import Ledger
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
-from orderledger.projections.base import Projection, fold
+from orderledger.projections.base import Projection, fold, fold_into
+from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
+
+Row = TypeVar("Row")
 
 
 def replay(ledger: Ledger, projection: Projection[Any], aggregate_id: UUID) -> Any:
@@ -34,3 +41,28 @@ def refills_of(ledger: Ledger, account_id: str, numbers: list[int]) -> dict[int,
 def balance_of(ledger: Ledger, account_id: str) -> AccountBalanceRow | None:
     row: AccountBalanceRow | None = replay(ledger, ACCOUNT_BALANCE, UUID(account_id))
     return row
+
+
+def folded_on(
+    ledger: Ledger, projection: Projection[Row], rows: dict[str, Row], newer: Iterable[StoredEvent]
+) -> dict[str, Row]:
+    """The rows with these newer events (the ones past the rows' position) folded on."""
+    for stored in newer:
+        event = ledger.mapper.to_domain_event(stored)
+        if projection.handles(event):
+            fold_into(projection, rows, event)
+    return rows
+
+
+def balance_past(
+    ledger: Ledger, row: AccountBalanceRow, newer: Iterable[StoredEvent]
+) -> AccountBalanceRow:
+    return folded_on(ledger, ACCOUNT_BALANCE, {row.id: row}, newer)[row.id]
+
+
+def services_past(
+    ledger: Ledger, rows: list[ServiceRow], newer: Iterable[StoredEvent]
+) -> list[ServiceRow]:
+    """The enabled services, by number, with the newer events folded on."""
+    services = folded_on(ledger, CATALOGUE, {row.id: row for row in rows}, newer)
+    return sorted((row for row in services.values() if row.enabled), key=lambda row: row.number)

@@ -1,0 +1,105 @@
+"""The events a read model has not folded yet, read from the event store's own table.
+
+A read model's rows reflect exactly the events up to its tracking position: the projector
+writes rows and position in one transaction, and so does a rebuild's switch. `balance` and
+`services` read the rows with that position, then the events past it, and fold those on
+with the projection's own `evolve` (`replay.py`): every answer includes each event
+committed before the request arrived, however far behind the projector is, and costs
+nothing more than an index probe when it is not behind.
+
+The event store is PostgreSQL's own table in the same database, or SQLite's in a file of
+its own (`events.sqlite`), where events are numbered by their rowid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+if TYPE_CHECKING:
+    from orderledger.http.reads import Query
+
+PAGE = 1000
+
+
+@dataclass(frozen=True)
+class EventTable:
+    query: Query
+    table: str
+    dialect: str
+    beside_read_models: bool  # in the read models' database: one statement reads both
+
+    @property
+    def number(self) -> str:
+        """The column that numbers the events in commit order."""
+        return "notification_id" if self.dialect == "postgres" else "rowid"
+
+    def originator(self, aggregate_id: str) -> str:
+        """An aggregate's id as this table stores it (SQLite: 32 hex digits)."""
+        return aggregate_id if self.dialect == "postgres" else UUID(aggregate_id).hex
+
+    def tail_sql(self, position: str) -> str:
+        """One aggregate's events numbered past `position` (an SQL expression), oldest first.
+
+        Walked back from its latest version one version at a time (versions are
+        consecutive, and an aggregate's events are numbered in version order), so an
+        aggregate with a long history costs one probe of the primary key when nothing of it
+        is past the position, and one more per event that is.
+        """
+        cast = "::uuid" if self.dialect == "postgres" else ""
+        return (
+            "tail(version, number, topic, state) AS ("
+            "SELECT * FROM (SELECT originator_version, "
+            f"{self.number}, topic, state FROM {self.table} "
+            f"WHERE originator_id = %s{cast} ORDER BY originator_version DESC LIMIT 1) AS latest "
+            "UNION ALL "
+            f"SELECT e.originator_version, e.{self.number}, e.topic, e.state "
+            f"FROM tail JOIN {self.table} e ON e.originator_id = %s{cast} "
+            f"AND e.originator_version = tail.version - 1 WHERE tail.number > {position})"
+        )
+
+    async def aggregate_after(self, aggregate_id: str, position: int) -> list[StoredEvent]:
+        """The aggregate's events numbered past `position`, oldest first."""
+        stored = self.originator(aggregate_id)
+        rows = await self.query(
+            f"WITH RECURSIVE {self.tail_sql('%s')} "
+            "SELECT version, topic, state FROM tail WHERE number > %s ORDER BY version",
+            [stored, stored, position, position],
+        )
+        return stored_events(UUID(aggregate_id), rows)
+
+    async def topics_after(self, position: int, topics: Collection[str]) -> list[StoredEvent]:
+        """Every event of these topics numbered past `position`, in log order."""
+        marks = ", ".join(["%s"] * len(topics))
+        sql = (
+            f"SELECT {self.number}, originator_id, originator_version, topic, state "
+            f"FROM {self.table} WHERE {self.number} > %s AND topic IN ({marks}) "
+            f"ORDER BY {self.number} LIMIT {PAGE}"
+        )
+        found: list[StoredEvent] = []
+        while True:
+            rows = await self.query(sql, [position, *sorted(topics)])
+            found += [
+                StoredEvent(as_uuid(originator), int(version), str(topic), bytes(state))
+                for _, originator, version, topic, state in rows
+            ]
+            if len(rows) < PAGE:
+                return found
+            position = int(rows[-1][0])
+
+
+def as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def stored_events(aggregate_id: UUID, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
+    """(version, topic, state) rows of one aggregate; rows of NULLs (no event) are skipped."""
+    return [
+        StoredEvent(aggregate_id, int(version), str(topic), bytes(state))
+        for version, topic, state in rows
+        if version is not None
+    ]

@@ -65,10 +65,14 @@ class PostgresSweepLock:
         return False
 
     def release(self) -> None:
-        self.leading = False
         if self.conn is not None:
             with contextlib.suppress(psycopg.Error):
-                self.conn.close()  # closing the session frees its advisory lock
+                if self.leading:
+                    # Closing the session frees the lock too, but only once the server has
+                    # noticed: unlocking first frees it before another may ask.
+                    self.conn.execute("SELECT pg_advisory_unlock(%s)", (SWEEP_LOCK,))
+                self.conn.close()
+        self.leading = False
         self.conn = None
 
 

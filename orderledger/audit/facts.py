@@ -11,6 +11,14 @@ from uuid import UUID
 from orderledger.domain.money import wire
 
 BOOKKEEPING = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
+MAKER = "by"  # a report's maker: shown as the entry's "who", not among its facts
+NOT_FACTS = BOOKKEEPING | {MAKER}
+NETWORK = "network"
+# What the network asks for itself (add, cancel request, refill request).
+NETWORK_EVENTS = frozenset(
+    {"Order.Placed", "Order.CancelRequested", "Order.RefillRequested", "Refill.Requested"}
+)
+CLAIMS = frozenset({"Order.Claimed", "Refill.Claimed"})  # a claim names the bot it went to
 
 
 def plain(value: Any) -> Any:
@@ -31,7 +39,19 @@ def plain(value: Any) -> Any:
 
 
 def facts_of(event: Any) -> dict[str, Any]:
-    return {k: plain(v) for k, v in vars(event).items() if k not in BOOKKEEPING}
+    return {k: plain(v) for k, v in vars(event).items() if k not in NOT_FACTS}
+
+
+def who_of(event: Any) -> str | None:
+    """Who made the event: the network, a bot by its name, "staff" or "sweep"; None for a
+    report stored before makers were recorded."""
+    name = event_name(event)
+    if name in NETWORK_EVENTS:
+        return NETWORK
+    if name in CLAIMS:
+        return str(event.operator)
+    # Not every stored event has `by`, and @event-made classes give it no class default.
+    return str(getattr(event, MAKER, "")) or None
 
 
 def event_name(event: Any) -> str:

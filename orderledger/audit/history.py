@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orderledger.audit.facts import event_name, facts_of
+from orderledger.audit.facts import event_name, facts_of, who_of
 from orderledger.domain.ids import order_id, refill_id
 from orderledger.domain.ledger import Ledger
 from orderledger.domain.money import wire
@@ -43,6 +43,7 @@ class HistoryEntry:
     event: str  # "Order.Started"
     facts: dict[str, Any]
     state: OrderState
+    who: str | None  # "network", a bot's name, "staff", "sweep"; None: not recorded
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def order_history(ledger: Ledger, number: int, at: datetime | None = None) -> Or
             break
         if aggregate.startswith("order"):
             order = ORDER_STATUS.evolve(order, event)
-        else:
+        elif REFILL_STATUS.handles(event):  # a claim of a refill changes no status
             row = REFILL_STATUS.evolve(refills.get(_refill_number(aggregate)), event)
             if row is not None:
                 refills[row.number] = row
@@ -106,6 +107,7 @@ def order_history(ledger: Ledger, number: int, at: datetime | None = None) -> Or
                 event=event_name(event),
                 facts=facts_of(event),
                 state=state_of(order, refills),
+                who=who_of(event),
             )
         )
     return OrderHistory(order=number, entries=entries, at=at)

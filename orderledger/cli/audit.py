@@ -64,10 +64,10 @@ def state_text(state: OrderState) -> str:
 
 def entry_text(entry: HistoryEntry) -> list[str]:
     facts = " ".join(f"{k}={json.dumps(v)}" for k, v in entry.facts.items())
-    return [
-        f"{entry.time.isoformat()}  {entry.aggregate} v{entry.version}  {entry.event}  {facts}",
-        f"    -> {state_text(entry.state)}",
-    ]
+    parts = [entry.time.isoformat(), f"{entry.aggregate} v{entry.version}", entry.event]
+    parts += [facts] if facts else []
+    parts.append(f"by {entry.who or '(unknown)'}")
+    return ["  ".join(parts), f"    -> {state_text(entry.state)}"]
 
 
 def text_lines(history: OrderHistory) -> list[str]:
@@ -96,6 +96,7 @@ def json_lines(history: OrderHistory) -> list[str]:
                 "aggregate": e.aggregate,
                 "version": e.version,
                 "event": e.event,
+                "who": e.who,
                 "facts": e.facts,
                 "state": state_json(e.state),
             }

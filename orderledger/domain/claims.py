@@ -46,6 +46,8 @@ class Reporter:
 
 # Staff is a flag, not a name: an operator token called "staff" is still only a bot.
 STAFF = Reporter("staff", staff=True)
+# The server's sweep ends expired work whoever held it; the events it records name it.
+SWEEP = Reporter("sweep", staff=True)
 
 
 class Claimable(Protocol):
@@ -128,7 +130,7 @@ class Claims(LedgerBase):
                 return order  # renewed since the sweep looked: leave it
             if operator is not None and order.claimed_by != operator:
                 raise ClaimTaken(f"order {number} is claimed by {order.claimed_by}")
-            order.record_claim_released()
+            order.record_claim_released(by=SWEEP.name if operator is None else operator)
             self.save(order)
             return order
 
@@ -165,7 +167,7 @@ class Claims(LedgerBase):
                 return refill
             if refill.claim_held(moment):
                 return refill  # claimed again since the sweep looked: leave it
-            refill.record_claim_released()
+            refill.record_claim_released(by=SWEEP.name)
             self.save(refill)
             return refill
 

@@ -3,7 +3,8 @@
 Every report is validated against the current state and is idempotent: repeating a report
 that was already recorded (a bot retrying after a timeout) records nothing and succeeds.
 A bot's report is first checked against the claim (`ensure_holder`): another bot's unexpired
-claim refuses it, a retry included. `by` defaults to staff, who may act on any order.
+claim refuses it, a retry included. `by` defaults to staff, who may act on any order. Every
+event a report records names its maker (`by`: the bot's name, or "staff").
 """
 
 from __future__ import annotations
@@ -41,10 +42,15 @@ class Fulfilment(Claims, Subscriptions):
         return order
 
     def _finish(
-        self, order: Order, event_class: type[Order.Finished], refund: Decimal, **facts: Any
+        self,
+        order: Order,
+        event_class: type[Order.Finished],
+        refund: Decimal,
+        by: Reporter,
+        **facts: Any,
     ) -> Order:
         """Record the final event, return the refund to the account, free the link."""
-        order.trigger_event(event_class, refund=refund, **facts)
+        order.trigger_event(event_class, refund=refund, by=by.name, **facts)
         changed: list[Aggregate] = [order]
         if refund:
             account = self.account(order.account_id)
@@ -73,7 +79,7 @@ class Fulfilment(Claims, Subscriptions):
                     return order  # the same report again
                 raise InvalidTransition(f"order {number} has already started")
             order = unfinished(order)
-            order.record_start(start_count=start_count)
+            order.record_start(start_count=start_count, by=by.name)
             self.save(order)
             return order
 
@@ -104,7 +110,7 @@ class Fulfilment(Claims, Subscriptions):
                     f"delivered {delivered} is more than the {order.deliverable} of the "
                     f"{order.run} run(s) handed out so far"
                 )
-            order.record_delivery(delivered=delivered)
+            order.record_delivery(delivered=delivered, by=by.name)
             self.save(order)
             return order
 
@@ -117,7 +123,7 @@ class Fulfilment(Claims, Subscriptions):
             order = self.reported_order(number, by, now)
             if order.status is OrderStatus.COMPLETED:
                 return order
-            return self._finish(unfinished(order), Order.Completed, ZERO)
+            return self._finish(unfinished(order), Order.Completed, ZERO, by)
 
         return self.retrying(decide)
 
@@ -136,7 +142,7 @@ class Fulfilment(Claims, Subscriptions):
                     f"remains must be between 1 and {order.remains} for order {number}"
                 )
             refund = share_of(order.charge, remains, order.charged_quantity)
-            return self._finish(order, Order.PartiallyCompleted, refund, remains=remains)
+            return self._finish(order, Order.PartiallyCompleted, refund, by, remains=remains)
 
         return self.retrying(decide)
 
@@ -152,7 +158,7 @@ class Fulfilment(Claims, Subscriptions):
                 raise InvalidTransition(
                     f"order {number} has delivered {order.delivered}: stop it as partial"
                 )
-            return self._finish(order, Order.Canceled, order.net_charge)
+            return self._finish(order, Order.Canceled, order.net_charge, by)
 
         return self.retrying(decide)
 
@@ -164,7 +170,7 @@ class Fulfilment(Claims, Subscriptions):
             if order.status is OrderStatus.FAILED:
                 return order
             order = unfinished(order)
-            return self._finish(order, Order.Failed, order.net_charge, reason=reason)
+            return self._finish(order, Order.Failed, order.net_charge, by, reason=reason)
 
         return self.retrying(decide)
 
@@ -179,7 +185,7 @@ class Fulfilment(Claims, Subscriptions):
                 raise InvalidTransition(
                     f"only a completed or partial order can be refunded, not {order.status.value}"
                 )
-            return self._finish(order, Order.Refunded, order.net_charge)
+            return self._finish(order, Order.Refunded, order.net_charge, by)
 
         return self.retrying(decide)
 
@@ -210,11 +216,11 @@ class Fulfilment(Claims, Subscriptions):
                 RefillStatus.REJECTED: refill.record_rejection,
                 RefillStatus.FAILED: refill.record_failure,
             }
-            recorders[target](**facts)
+            recorders[target](by=by.name, **facts)
             if target.is_finished:
                 order = self.order(refill.order_number)
                 if order is not None:
-                    order.record_refill_closed(refill.number)
+                    order.record_refill_closed(refill.number, by=by.name)
                     changed.append(order)
             self.save(*changed)
             return refill

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -159,20 +160,23 @@ class Order(Aggregate):
             self.run = run
             self.run_handed_at = claimed_at
 
+    # `by` on a report names who made it (a bot, "staff", "sweep"); events stored before it
+    # was recorded have none, and load with the default "".
+
     @event("ClaimReleased")
-    def record_claim_released(self) -> None:
+    def record_claim_released(self, by: str = "") -> None:
         if self.status is OrderStatus.PROCESSING:
             self.status = OrderStatus.PENDING  # back in the queue; the network sees it waiting
         self.claimed_by = None
         self.claim_expires_at = None
 
     @event("Started")
-    def record_start(self, start_count: int) -> None:
+    def record_start(self, start_count: int, by: str = "") -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.start_count = start_count
 
     @event("DeliveryReported")
-    def record_delivery(self, delivered: int) -> None:
+    def record_delivery(self, delivered: int, by: str = "") -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.delivered = delivered
         if self.is_drip_feed and self.runs is not None and 0 < self.run < self.runs:
@@ -181,7 +185,7 @@ class Order(Aggregate):
                 self.claim_expires_at = None
 
     @event("PostDelivered")
-    def record_post(self, post: str, quantity: int, charge: Decimal) -> None:
+    def record_post(self, post: str, quantity: int, charge: Decimal, by: str = "") -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.posts[post] = quantity
         self.delivered += quantity
@@ -192,6 +196,7 @@ class Order(Aggregate):
         """Base of the events that end an order; refund is what goes back to the account."""
 
         refund: Decimal
+        by: str = field(default="", kw_only=True)  # keyword-only: subclasses add facts after it
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Order)
@@ -247,6 +252,6 @@ class Order(Aggregate):
         self.open_refill = refill_number
 
     @event("RefillClosed")
-    def record_refill_closed(self, refill_number: int) -> None:
+    def record_refill_closed(self, refill_number: int, by: str = "") -> None:
         if self.open_refill == refill_number:
             self.open_refill = None

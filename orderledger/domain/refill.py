@@ -50,25 +50,28 @@ class Refill(Aggregate):
         self.claimed_by = operator
         self.claim_expires_at = expires_at
 
+    # `by` names who made the change (a bot, "staff", "sweep"); events stored before it was
+    # recorded have none, and load with the default "".
+
     @event("ClaimReleased")
-    def record_claim_released(self) -> None:
+    def record_claim_released(self, by: str = "") -> None:
         self.claimed_by = None
         self.claim_expires_at = None
 
     @event("Started")
-    def record_start(self) -> None:
+    def record_start(self, by: str = "") -> None:
         self.status = RefillStatus.IN_PROGRESS
 
     @event("Completed")
-    def record_completion(self) -> None:
+    def record_completion(self, by: str = "") -> None:
         self.status = RefillStatus.COMPLETED
 
     @event("Rejected")
-    def record_rejection(self, reason: str) -> None:
+    def record_rejection(self, reason: str, by: str = "") -> None:
         self.status = RefillStatus.REJECTED
         self.reason = reason
 
     @event("Failed")
-    def record_failure(self, reason: str) -> None:
+    def record_failure(self, reason: str, by: str = "") -> None:
         self.status = RefillStatus.FAILED
         self.reason = reason

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from orderledger.domain.claims import STAFF, Reporter, ensure_holder, utc_now
+from orderledger.domain.claims import STAFF, SWEEP, Reporter, ensure_holder, utc_now
 from orderledger.domain.errors import (
     InvalidTransition,
     NotEnoughFunds,
@@ -76,17 +76,19 @@ class Subscriptions(LedgerBase):
             account = self.account(order.account_id)
             if not account.can_pay(charge):
                 raise NotEnoughFunds(str(charge))
-            order.record_post(post=post, quantity=quantity, charge=charge)
+            order.record_post(post=post, quantity=quantity, charge=charge, by=by.name)
             if charge:
                 account.record_charge(order_number=order.number, amount=charge)
             if order.posts_left == 0:
-                order.trigger_event(Order.Completed, refund=ZERO)
+                order.trigger_event(Order.Completed, refund=ZERO, by=by.name)
             self.save(order, account)
             return order
 
         return self.retrying(decide)
 
-    def end_subscription(self, number: int, now: datetime | None = None) -> Order:
+    def end_subscription(
+        self, number: int, now: datetime | None = None, by: Reporter = SWEEP
+    ) -> Order:
         """Complete a subscription whose expiry has passed (what it charged stays charged)."""
         moment = now or utc_now()
 
@@ -97,7 +99,7 @@ class Subscriptions(LedgerBase):
             ends_at = order.subscription_ends_at()
             if ends_at is None or moment < ends_at:
                 raise InvalidTransition(f"subscription {number} has not expired")
-            order.trigger_event(Order.Completed, refund=ZERO)
+            order.trigger_event(Order.Completed, refund=ZERO, by=by.name)
             self.save(order)
             return order
 

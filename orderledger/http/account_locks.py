@@ -21,7 +21,7 @@ from uuid import UUID
 
 import psycopg
 
-from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, FreshConnectionPool
+from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import one_line
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ class AccountLocks:
             max_size=size,
             open=True,
             kwargs={"autocommit": True},
-            timeout=POOL_TIMEOUT_SECONDS,
         )
 
     @staticmethod

@@ -22,7 +22,7 @@ from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
 from orderledger.projections.tables import Target, select_sql
 from orderledger.storage.credentials import Role, token_hash
 from orderledger.storage.database import SQLiteDatabase
-from orderledger.storage.pools import POOL_TIMEOUT_SECONDS
+from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, RECONNECT_SECONDS
 
 ORDERS_SQL = select_sql(Target.live(ORDER_STATUS))
 REFILLS_SQL = select_sql(Target.live(REFILL_STATUS))
@@ -55,6 +55,7 @@ class PostgresQuery:
             open=False,
             kwargs={"autocommit": True},
             timeout=POOL_TIMEOUT_SECONDS,
+            reconnect_timeout=RECONNECT_SECONDS,  # see storage.pools
         )
 
     async def open(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import psycopg
 
-from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, FreshConnectionPool
+from orderledger.storage.pools import FreshConnectionPool, repeated_if_lost
 from orderledger.storage.settings import SettingsError, one_line
 
 
@@ -56,7 +56,6 @@ class PostgresDatabase:
             max_size=max_size,
             open=True,
             kwargs={"autocommit": False},
-            timeout=POOL_TIMEOUT_SECONDS,
         )
 
     @contextmanager
@@ -66,7 +65,11 @@ class PostgresDatabase:
 
     def alone(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of one statement that needs no transaction (`nextval`, say): one round
-        trip, where `transaction()` pays three (BEGIN, the statement, COMMIT)."""
+        trip, where `transaction()` pays three (BEGIN, the statement, COMMIT). It must be
+        one that may run twice: it is run again if its connection is lost on the way."""
+        return repeated_if_lost(lambda: self.run_alone(sql, params))
+
+    def run_alone(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.pool.connection() as conn:
             conn.autocommit = True
             try:

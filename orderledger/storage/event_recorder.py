@@ -25,6 +25,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+from psycopg_pool import PoolTimeout
 
 # A lost connection (eventsourcing's names for psycopg's errors), as the library retries on.
 LOST = (InterfaceError, OperationalError)
@@ -85,8 +86,9 @@ class TextArrayRecorder(PostgresApplicationRecorder):
         while True:
             try:
                 return insert_once(self, stored_events, **kwargs)
-            except LOST:
-                if time.monotonic() > deadline:
+            except LOST as error:
+                # No connection to be had (the pool waited already): nothing was sent.
+                if isinstance(error.__cause__, PoolTimeout) or time.monotonic() > deadline:
                     raise
             recorded = self.recorded_ids(stored_events, deadline)
             if recorded is not None:

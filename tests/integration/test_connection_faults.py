@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 
+from orderledger.domain.ledger import Ledger
 from orderledger.storage.settings import PostgresAddress, Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -121,19 +123,58 @@ def test_an_add_whose_connection_dies_during_its_commit_is_answered_with_its_ord
         assert charges(store) == Decimal("0.50")
 
 
-def test_a_deposit_whose_connection_dies_during_its_commit_is_recorded_once(
-    postgres: PostgresAddress, settings: Settings, store: Store, key: str
+def cut_commands(store: Store) -> dict[str, tuple[bytes, Callable[[Ledger], object]]]:
+    """Commands of the operator, a bot and the network: the marker of the event each
+    records, and the command (on a ledger reached through the proxy)."""
+    store.ledger.sync_services([entry(1), entry(2, refill=True)])
+    account = store.ledger.account("network")
+    failing = store.ledger.place_order(account.id, 1, {"link": "to-fail", "quantity": "100"})
+    refilled = store.ledger.place_order(account.id, 2, {"link": "to-refill", "quantity": "100"})
+    store.ledger.complete_order(refilled.number)
+    return {
+        "deposit": (
+            b"account:Account.Deposited",
+            lambda ledger: ledger.deposit("network", Decimal("5")),
+        ),
+        "fail report": (
+            b"order:Order.Failed",
+            lambda ledger: ledger.fail_order(failing.number, "no such profile"),
+        ),
+        "refill request": (
+            b"refill:Refill.Requested",
+            lambda ledger: ledger.request_refill(account.id, refilled.number),
+        ),
+    }
+
+
+def recorded(store: Store) -> tuple[Decimal, int]:
+    """The balance, and how many events the store holds."""
+    events = store.ledger.recorder.select_notifications(start=None, limit=1_000_000)
+    return store.ledger.account("network").balance, len(events)
+
+
+@pytest.mark.parametrize("command", ["deposit", "fail report", "refill request"])
+def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
+    postgres: PostgresAddress, settings: Settings, store: Store, key: str, command: str
 ) -> None:
+    marker, run = cut_commands(store)[command]
+    balance, events = recorded(store)
     with postgres_proxy(postgres) as proxy:
-        operator = Store.open(proxy.settings(settings))  # as `accounts deposit` opens it
+        operator = Store.open(proxy.settings(settings))  # as the CLI or a server opens it
         try:
-            cut = proxy.cut_at_commit(b"account:Account.Deposited")
-            account = operator.ledger.deposit("network", Decimal("5"))
-            assert cut.is_set(), "no COMMIT of the deposit was cut"
+            cut = proxy.cut_at_commit(marker)
+            run(operator.ledger)  # answered as done, not refused
+            assert cut.is_set(), "no COMMIT was cut"
         finally:
             operator.close()
-    assert account.balance == Decimal("1005")
-    assert store.ledger.account("network").balance == Decimal("1005")
+    new_balance, new_events = recorded(store)
+    # (balance moved, events recorded) by doing the command once
+    once = {
+        "deposit": (Decimal("5"), 1),  # the deposit
+        "fail report": (Decimal("0.25"), 3),  # Failed, the refund, the link freed
+        "refill request": (Decimal("0"), 2),  # the refill, and its order's note of it
+    }
+    assert (new_balance - balance, new_events - events) == once[command]
 
 
 def projected_orders(address: PostgresAddress) -> int:

@@ -295,6 +295,7 @@ def test_terminating_every_backend_under_load_fails_no_committed_add(
         time.sleep(1.0)  # 2 s after the last termination
         after = mixed_calls(url, key, 80, "after")
         placed = placed_links(store)
+        projection_catches_up(postgres, store)
 
     ok = {link: a for link, a in load.answers.items() if not isinstance(a, Exception)}
     ok = {link: a for link, a in ok.items() if succeeded(a)}

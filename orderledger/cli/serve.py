@@ -14,7 +14,8 @@ from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.port_lock import PortTaken, claimed_port
 from orderledger.http.reuse_port import supervisor_socket
-from orderledger.storage.settings import Settings
+from orderledger.storage.database import check_reachable
+from orderledger.storage.settings import Settings, SettingsError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,13 +34,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
-    print(f"orderledger on {Settings.from_env().describe()}", flush=True)
+    print(f"orderledger on {reachable_settings().describe()}", flush=True)
     try:
         with claimed_port(args.host, args.port):
             run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
     except PortTaken as error:
         raise CommandFailed(f"{error}; not starting") from error
     return 0
+
+
+def reachable_settings() -> Settings:
+    """The settings, once their database answers: a wrong one is one line here, before
+    any worker starts (and fails with a traceback each)."""
+    try:
+        settings = Settings.from_env()
+        if settings.postgres is not None:
+            check_reachable(settings.postgres.conninfo(), settings.describe())
+    except SettingsError as error:
+        raise CommandFailed(str(error)) from error
+    return settings
 
 
 def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:

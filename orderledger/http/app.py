@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import psycopg
 from anyio import CapacityLimiter
+from eventsourcing.persistence import PersistenceError
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from psycopg_pool import PoolTimeout
 
 from orderledger.dispatch.sweep import Sweeper
 from orderledger.http.account_locks import AccountLocks
@@ -26,7 +29,7 @@ from orderledger.http.reads import PostgresQuery, Query, ReadModels, SQLiteQuery
 from orderledger.projections.live import LiveProjection
 from orderledger.projections.ready import catch_up_before_serving
 from orderledger.storage.database import SQLiteDatabase
-from orderledger.storage.settings import Settings
+from orderledger.storage.settings import Settings, one_line
 from orderledger.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,10 +41,21 @@ def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response
     return response
 
 
+# Where the database cannot be reached: a pool's timeout, a connection lost, or
+# eventsourcing's names for those (it wraps psycopg's errors in its own).
+DATABASE_FAULTS = (PoolTimeout, psycopg.OperationalError, PersistenceError)
+RETRY_AFTER_SECONDS = "2"
+
+
 def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
     # Never an HTML page or a stack trace: the client gets JSON, the operator the log.
-    log.exception("unexpected error answering %s", request.url.path, exc_info=error)
-    return answer({"error": "Service temporarily unavailable, please retry"}, 503)
+    if isinstance(error, DATABASE_FAULTS):  # expected while PostgreSQL is away: one line
+        log.warning("database unavailable answering %s: %s", request.url.path, one_line(error))
+    else:
+        log.exception("unexpected error answering %s", request.url.path, exc_info=error)
+    response = answer({"error": "Service temporarily unavailable, please retry"}, 503)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
 
 
 def event_table(store: Store, query: Query) -> EventTable:

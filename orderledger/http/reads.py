@@ -13,6 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg_pool import AsyncConnectionPool
 
@@ -25,6 +26,7 @@ from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
 from orderledger.projections.tables import Target, column_names, select_sql
 from orderledger.storage.credentials import Role, token_hash
 from orderledger.storage.database import SQLiteDatabase
+from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, RECONNECT_SECONDS
 
 ORDERS_SQL = select_sql(Target.live(ORDER_STATUS))
 REFILLS_SQL = select_sql(Target.live(REFILL_STATUS))
@@ -77,15 +79,23 @@ class Query(Protocol):
 
 
 class PostgresQuery:
+    """Reads from an async pool. A read whose connection turns out dead (PostgreSQL
+    restarted, its backend terminated) is read again on another: a query changes nothing,
+    so nothing is lost by sending it twice. Checking every connection as it is handed out
+    would cost a round trip per request instead."""
+
     def __init__(self, conninfo: str, size: int) -> None:
         # Autocommit: each read is one statement, so a transaction would only add a COMMIT
         # round trip per query (and every read still sees every committed row).
+        self.size = size
         self.pool = AsyncConnectionPool(
             conninfo,
             min_size=min(2, size),
             max_size=size,
             open=False,
             kwargs={"autocommit": True},
+            timeout=POOL_TIMEOUT_SECONDS,
+            reconnect_timeout=RECONNECT_SECONDS,  # see storage.pools
         )
 
     async def open(self) -> None:
@@ -95,9 +105,24 @@ class PostgresQuery:
         await self.pool.close()
 
     async def __call__(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        for _ in range(self.size):  # after a restart, every pooled connection is dead
+            rows = await self.read(sql, params)
+            if rows is not None:
+                return rows
+        return await self.read(sql, params, last=True) or []
+
+    async def read(
+        self, sql: str, params: Sequence[Any], last: bool = False
+    ) -> list[tuple[Any, ...]] | None:
+        """The rows; None when the connection was found dead (the pool then replaces it)."""
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(sql, params, prepare=True)
-            return await cursor.fetchall()
+            try:
+                cursor = await conn.execute(sql, params, prepare=True)
+                return await cursor.fetchall()
+            except psycopg.OperationalError:
+                if last or not (conn.closed or conn.broken):
+                    raise
+                return None
 
 
 class SQLiteQuery:

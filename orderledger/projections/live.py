@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql
 
 from orderledger.projections.runner import ConcurrentProjection, Projector
+from orderledger.storage.settings import one_line
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ class PostgresLeadership:
                 self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             else:
                 self.release()
-        except psycopg.Error:
-            log.exception("could not take the projector lock")
+        except psycopg.Error as error:  # PostgreSQL away or restarting: tried again in 1 s
+            log.warning("could not take the projector lock: %s", one_line(error))
             self.release()
         return self.leading
 
@@ -68,8 +69,8 @@ class PostgresLeadership:
         try:
             for _ in self.conn.notifies(timeout=timeout, stop_after=1):
                 pass
-        except psycopg.Error:
-            log.exception("lost the projector connection")
+        except psycopg.Error as error:  # a restart or a terminated backend: the lock went too
+            log.warning("lost the projector connection: %s", one_line(error))
             self.release()
 
     def release(self) -> None:

@@ -13,7 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from psycopg_pool import ConnectionPool
+import psycopg
+
+from orderledger.storage.pools import FreshConnectionPool, repeated_if_lost
+from orderledger.storage.settings import SettingsError, one_line
 
 
 class Cursor(Protocol):
@@ -47,8 +50,12 @@ class PostgresDatabase:
     dialect = "postgres"
 
     def __init__(self, conninfo: str, max_size: int = 4) -> None:
-        self.pool = ConnectionPool(
-            conninfo, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False}
+        self.pool: FreshConnectionPool[psycopg.Connection[tuple[Any, ...]]] = FreshConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=max_size,
+            open=True,
+            kwargs={"autocommit": False},
         )
 
     @contextmanager
@@ -58,7 +65,11 @@ class PostgresDatabase:
 
     def alone(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of one statement that needs no transaction (`nextval`, say): one round
-        trip, where `transaction()` pays three (BEGIN, the statement, COMMIT)."""
+        trip, where `transaction()` pays three (BEGIN, the statement, COMMIT). It must be
+        one that may run twice: it is run again if its connection is lost on the way."""
+        return repeated_if_lost(lambda: self.run_alone(sql, params))
+
+    def run_alone(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.pool.connection() as conn:
             conn.autocommit = True
             try:
@@ -68,6 +79,19 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self.pool.close()
+
+
+class DatabaseUnavailable(SettingsError):
+    """The configured PostgreSQL cannot be reached or refuses the connection."""
+
+
+def check_reachable(conninfo: str, described: str) -> None:
+    """Connect once, so a wrong setting is one line with libpq's reason, not a pool's
+    timeout."""
+    try:
+        psycopg.connect(conninfo).close()
+    except psycopg.Error as error:
+        raise DatabaseUnavailable(f"cannot connect to {described}: {one_line(error)}") from None
 
 
 class SQLiteCursor:

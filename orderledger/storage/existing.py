@@ -15,6 +15,8 @@ from eventsourcing.persistence import Recorder
 from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg.sql import SQL, Identifier
 
+from orderledger.storage.pools import repeated_if_lost
+
 
 def existing_aggregates(recorder: Recorder, ids: Collection[UUID]) -> set[UUID] | None:
     """The ids that have events; None where the recorder cannot say in one query."""
@@ -25,6 +27,10 @@ def existing_aggregates(recorder: Recorder, ids: Collection[UUID]) -> set[UUID] 
     query = SQL("SELECT DISTINCT originator_id FROM {} WHERE originator_id = ANY(%s)").format(
         Identifier(recorder.events_table_name)
     )
-    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-        cursor.execute(query, (list(ids),), prepare=True)
-        return {UUID(str(row["originator_id"])) for row in cursor.fetchall()}
+
+    def read() -> set[UUID]:
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(query, (list(ids),), prepare=True)
+            return {UUID(str(row["originator_id"])) for row in cursor.fetchall()}
+
+    return repeated_if_lost(read)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
 class SettingsError(ValueError):
     pass
+
+
+# libpq waits as long as the OS lets a TCP connect hang unless told otherwise: a URL without
+# its own connect_timeout gets this one, so a wrong setting is said within seconds.
+CONNECT_TIMEOUT_SECONDS = 4
+
+
+def one_line(error: Exception) -> str:
+    """libpq's message (often several indented lines) as one line."""
+    return " ".join(str(error).split())
 
 
 @dataclass(frozen=True)
@@ -19,38 +32,54 @@ class PostgresAddress:
     user: str
     password: str
     dbname: str
+    # The URL as configured, handed to psycopg unchanged (query options such as sslmode
+    # included); empty for an address made from its parts.
+    given: str = field(default="", repr=False)
 
     @classmethod
     def from_url(cls, url: str) -> PostgresAddress:
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgresql", "postgres"):
+        if urlsplit(url).scheme not in ("postgresql", "postgres"):
             raise SettingsError(f"ORDERLEDGER_DATABASE_URL must be postgresql://..., not {url!r}")
-        dbname = unquote(parts.path.lstrip("/"))
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.ProgrammingError as error:
+            raise SettingsError(f"ORDERLEDGER_DATABASE_URL: {one_line(error)}") from None
+        dbname = str(params.get("dbname") or "")
         if not dbname:
             raise SettingsError("ORDERLEDGER_DATABASE_URL names no database")
+        port = str(params.get("port") or "5432").split(",")[0]
         return cls(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 5432,
-            user=unquote(parts.username or "postgres"),
-            password=unquote(parts.password or ""),
+            host=str(params.get("host") or "localhost"),
+            port=int(port) if port.isdigit() else 5432,
+            user=str(params.get("user") or "postgres"),
+            password=str(params.get("password") or ""),
             dbname=dbname,
+            given=url,
         )
 
     def url(self) -> str:
+        if self.given:
+            return self.given
         password = f":{quote(self.password, safe='')}" if self.password else ""
         user = quote(self.user, safe="")
         return f"postgresql://{user}{password}@{self.host}:{self.port}/{quote(self.dbname)}"
 
     def conninfo(self) -> str:
+        """What psycopg connects with: the URL as given, or the parts."""
+        if self.given:
+            if "connect_timeout" in conninfo_to_dict(self.given):
+                return self.given
+            return make_conninfo(self.given, connect_timeout=str(CONNECT_TIMEOUT_SECONDS))
         fields = {
             "host": self.host,
             "port": str(self.port),
             "user": self.user,
             "dbname": self.dbname,
+            "connect_timeout": str(CONNECT_TIMEOUT_SECONDS),
         }
         if self.password:
             fields["password"] = self.password
-        return " ".join(f"{k}='{v}'" for k, v in fields.items())
+        return make_conninfo(**fields)
 
 
 def flag(name: str) -> bool:

@@ -15,10 +15,16 @@ from orderledger.projections.live import (
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import Projector
 from orderledger.projections.tables import Target
-from orderledger.storage import event_recorder
+from orderledger.storage import event_recorder, event_store
 from orderledger.storage.credentials import Credentials
-from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
+from orderledger.storage.database import (
+    Database,
+    PostgresDatabase,
+    SQLiteDatabase,
+    check_reachable,
+)
 from orderledger.storage.existing import existing_aggregates
+from orderledger.storage.pools import POOL_TIMEOUT_SECONDS
 from orderledger.storage.schema import create_core_schema
 from orderledger.storage.schema import lock as schema_lock
 from orderledger.storage.sequences import DatabaseSequences
@@ -43,7 +49,9 @@ def ledger_env(settings: Settings, pool_size: int) -> dict[str, str]:
         }
     p = settings.postgres
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # eventsourcing's factory, with a pool that connects with the URL as given
+        "PERSISTENCE_MODULE": event_store.TOPIC,
+        event_store.CONNINFO: p.conninfo(),
         "POSTGRES_DBNAME": p.dbname,
         "POSTGRES_HOST": p.host,
         "POSTGRES_PORT": str(p.port),
@@ -53,6 +61,8 @@ def ledger_env(settings: Settings, pool_size: int) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": str(max(pool_size - 2, 1)),
         "POSTGRES_LOCK_TIMEOUT": "10",
+        # how long a command waits for a connection before it is answered "unavailable"
+        "POSTGRES_CONNECT_TIMEOUT": str(int(POOL_TIMEOUT_SECONDS)),
         "APPLICATION_RECORDER_TOPIC": event_recorder.TOPIC,
         **CACHE_ENV,
     }
@@ -61,6 +71,7 @@ def ledger_env(settings: Settings, pool_size: int) -> dict[str, str]:
 def open_database(settings: Settings, max_size: int) -> Database:
     if settings.postgres is None:
         return SQLiteDatabase(settings.data_dir / "ledger.sqlite")
+    check_reachable(settings.postgres.conninfo(), settings.describe())
     return PostgresDatabase(settings.postgres.conninfo(), max_size=max_size)
 
 

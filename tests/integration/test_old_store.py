@@ -181,12 +181,6 @@ def owed_by_postpaid(capsys: pytest.CaptureFixture[str]) -> Decimal:
     return Decimal(owed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="orders history folds every refill event into the refill_status row, and "
-    "refill_status has no status for Refill.Claimed (KeyError): also so in bc08688",
-)
 def test_the_history_of_an_order_whose_refill_was_claimed_is_printed(
     old: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

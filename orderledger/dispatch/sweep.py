@@ -65,10 +65,15 @@ class PostgresSweepLock:
         return False
 
     def release(self) -> None:
-        self.leading = False
         if self.conn is not None:
+            if self.leading:
+                # Unlocked at once: a closed session's locks go only when its backend has
+                # ended, a moment later, and another worker would find the lead still taken.
+                with contextlib.suppress(psycopg.Error):
+                    self.conn.execute("SELECT pg_advisory_unlock(%s)", (SWEEP_LOCK,))
             with contextlib.suppress(psycopg.Error):
-                self.conn.close()  # closing the session frees its advisory lock
+                self.conn.close()  # a lock not unlocked goes with the session
+        self.leading = False
         self.conn = None
 
 

@@ -128,8 +128,16 @@ def test_a_sweep_whose_lock_connection_died_gives_the_lead_to_another(
     try:
         assert first.acquire() and not second.acquire()
         assert first.conn is not None
+        pid = first.conn.info.backend_pid
         with psycopg.connect(conninfo(store), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (first.conn.info.backend_pid,))
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+            def ended() -> bool:  # terminating only signals the backend: its lock goes later
+                query = "SELECT count(*) FROM pg_stat_activity WHERE pid = %s"
+                row = admin.execute(query, (pid,)).fetchone()
+                return row is not None and row[0] == 0
+
+            assert eventually(ended)
         assert not first.acquire()  # it notices, instead of sweeping beside a new leader
         assert second.acquire()
         assert not first.acquire()

@@ -30,6 +30,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Until the server answers; it failing to start fails at once, not after the wait."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            httpx.post(url, data={}, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
 @contextmanager
 def running_server(settings: Settings, workers: int = 2) -> Iterator[str]:
     port = free_port()
@@ -50,15 +64,7 @@ def running_server(settings: Settings, workers: int = 2) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/api/v2"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.post(url, data={}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+        wait_until_serving(url, process)
         yield url
     finally:
         process.terminate()

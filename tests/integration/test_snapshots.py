@@ -37,6 +37,7 @@ from orderledger.domain.snapshots import AGGREGATE_TYPES
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
+from tests.old_snapshots import OLD_ACCOUNT
 
 DEFAULT, DRIP, SUBSCRIPTION, PACKAGE, COMMENTS, CHANGED, DISABLED = 1, 2, 3, 4, 5, 6, 7
 LEASE = timedelta(minutes=15)
@@ -306,19 +307,6 @@ def test_snapshots_every_few_events_keep_every_command_working(settings: Setting
         store.close()
 
 
-# An Account snapshot exactly as orderledger wrote it before snapshots were read back typed:
-# postpaid, showing 10, charged 0.25 (by its first order).
-OLD_SNAPSHOT = (
-    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T08:49:00.105851+00:00"},'
-    b'"topic":"orderledger.domain.account:Account","state":{"_created_on":{"_type_":'
-    b'"datetime_iso","_data_":"2026-12-01T08:49:00.105703+00:00"},"_modified_on":{"_type_":'
-    b'"datetime_iso","_data_":"2026-12-01T08:49:00.105813+00:00"},"name":"network",'
-    b'"currency":"USD","billing":"postpaid","credit":{"_type_":"decimal_str","_data_":'
-    b'"10.00000"},"deposits":{"_type_":"decimal_str","_data_":"0.00000"},"charges":{"_type_":'
-    b'"decimal_str","_data_":"0.25000"},"refunds":{"_type_":"decimal_str","_data_":"0.00000"}}}'
-)
-
-
 def test_a_store_with_snapshots_written_by_the_old_code_keeps_its_postpaid_accounts(
     settings: Settings,
 ) -> None:
@@ -328,7 +316,7 @@ def test_a_store_with_snapshots_written_by_the_old_code_keeps_its_postpaid_accou
         account, _ = open_account(store, billing=Billing.POSTPAID, credit="10")
         place(store.ledger, account.id, DEFAULT, link="https://x/1", quantity=100)
         assert store.ledger.snapshots is not None
-        stored = StoredEvent(account.id, 2, "eventsourcing.domain:Snapshot", OLD_SNAPSHOT)
+        stored = StoredEvent(account.id, 2, "eventsourcing.domain:Snapshot", OLD_ACCOUNT)
         store.ledger.snapshots.recorder.insert_events([stored])
     finally:
         store.close()

@@ -28,6 +28,7 @@ ORDER_POST_DELIVERED: type[Any] = Order.PostDelivered
 ORDER_CANCEL_REQUESTED: type[Any] = Order.CancelRequested
 REFILL_REQUESTED: type[Any] = Refill.Requested
 REFILL_CLAIMED: type[Any] = Refill.Claimed
+REFILL_CLAIM_RELEASED: type[Any] = Refill.ClaimReleased
 REFILL_STARTED: type[Any] = Refill.Started
 REFILL_COMPLETED: type[Any] = Refill.Completed
 REFILL_REJECTED: type[Any] = Refill.Rejected
@@ -126,6 +127,8 @@ def evolve_refill(row: WorkRow, event: Any) -> WorkRow | None:
             return replace(
                 row, claimed_by=event.operator, claim_expires_at=micros(event.expires_at)
             )
+        case REFILL_CLAIM_RELEASED():
+            return released(row)
         case REFILL_STARTED():
             return replace(row, status=RefillStatus.IN_PROGRESS.value)
     return None  # completed, rejected or failed
@@ -173,6 +176,7 @@ WORK_QUEUE = Projection(
         Order.Finished,
         REFILL_REQUESTED,
         REFILL_CLAIMED,
+        REFILL_CLAIM_RELEASED,
         REFILL_STARTED,
         REFILL_COMPLETED,
         REFILL_REJECTED,

@@ -10,8 +10,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.dispatch import sweep
+from orderledger.dispatch import queue, sweep
 from orderledger.http.app import create_app
+from orderledger.projections.work_queue import REFILL
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -98,6 +99,8 @@ def test_an_expired_refill_claim_is_released(
         return held.claimed_by is None
 
     assert eventually(released)
+    # The queue knows it is released: the sweep does not go over it again every round.
+    assert eventually(lambda: queue.expired_claims(store.db, REFILL, clock()) == [])
     [job] = second.ok("refills/claim", {})["refills"]
     assert job["refill"] == refill and job["claimed_by"] == "bot-2"
 

@@ -25,8 +25,8 @@ from orderledger.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-# Apart from the schema (…001), projector (…002) and rebuild-switch (…003) keys; the account
-# locks take two int4 keys, a key space of their own.
+# Apart from the schema (…001), projector (…002), rebuild-switch (…003) and rebuild (…004)
+# keys; the account locks take two int4 keys, a key space of their own.
 SWEEP_LOCK = 7_316_244_020
 SWEEP_EVERY = 5.0  # seconds: how long at most an expired claim still shows Processing
 

@@ -18,7 +18,7 @@ from orderledger.bench.servers import children, cmdline, free_port, listening
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import open_account
-from tests.integration.servers import environment
+from tests.integration.servers import environment, stop_server
 
 pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 60.0
@@ -45,12 +45,7 @@ def wait_for_workers(process: subprocess.Popen[str], port: int, workers: int) ->
 
 def stop(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop_server(process)
 
 
 @contextmanager

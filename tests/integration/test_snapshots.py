@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,6 @@ from itertools import chain
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
@@ -37,6 +35,7 @@ from orderledger.domain.snapshots import AGGREGATE_TYPES
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
+from tests.integration.refusals import refuse_inserts
 from tests.old_snapshots import OLD_ACCOUNT
 
 DEFAULT, DRIP, SUBSCRIPTION, PACKAGE, COMMENTS, CHANGED, DISABLED = 1, 2, 3, 4, 5, 6, 7
@@ -335,22 +334,7 @@ def refuse_snapshots(settings: Settings, store: Store) -> None:
     """Make the database refuse every snapshot with a constraint error, the kind `retrying`
     takes for a concurrent change."""
     table = store.ledger.snapshots.recorder.events_table_name  # type: ignore[union-attr]
-    if settings.postgres is None:
-        with sqlite3.connect(settings.data_dir / "events.sqlite") as conn:
-            conn.execute(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'snapshots refused'); END"
-            )
-        return
-    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
-        conn.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'snapshots refused' USING ERRCODE = 'unique_violation'; END $$"
-        )
-        conn.execute(
-            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "  # type: ignore[arg-type]
-            "FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
+    refuse_inserts(settings, "events.sqlite", table, "snapshots refused", "unique_violation")
 
 
 def test_a_deposit_whose_snapshot_is_refused_succeeds_and_is_recorded_once(

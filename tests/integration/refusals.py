@@ -28,6 +28,5 @@ def refuse_inserts(
             f"RAISE EXCEPTION '{message}' USING ERRCODE = '{errcode}'; END $$"
         )
         conn.execute(
-            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "  # type: ignore[arg-type]
-            "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse()"
         )

@@ -23,6 +23,7 @@ from typing import Any
 
 import h11
 import msgspec
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE  # h11 exports it nowhere else
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from orderledger.http.errors import INCORRECT_REQUEST
@@ -152,5 +153,5 @@ class NoDelayH11Protocol(H11Protocol):
         self.linger()  # the rest of a head too large, say, is still coming: no reset
 
     def head_too_large(self) -> bool:
-        limit = self.config.h11_max_incomplete_event_size or h11.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+        limit = self.config.h11_max_incomplete_event_size or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
         return len(self.conn.trailing_data[0]) > limit

@@ -27,8 +27,6 @@ from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, busy_ledger, live_tables
 from tests.conftest import open_account
 
-ORDER_STARTED: type[Any] = Order.Started
-
 
 def started_event(store: Store, number: int) -> tuple[int, str]:
     """The notification id of the order's start, and the order's id."""
@@ -39,13 +37,13 @@ def started_event(store: Store, number: int) -> tuple[int, str]:
     return next(
         notification
         for notification, event in events
-        if isinstance(event, ORDER_STARTED) and str(event.originator_id) == order_id
+        if isinstance(event, Order.Started) and str(event.originator_id) == order_id
     ), order_id
 
 
 def failing_on_start_of(order_id: str, attempts: list[int]) -> Projection[Any]:
     def evolve(row: Any, event: Any) -> Any:
-        if isinstance(event, ORDER_STARTED) and str(event.originator_id) == order_id:
+        if isinstance(event, Order.Started) and str(event.originator_id) == order_id:
             attempts.append(1)
             raise ValueError("cannot fold this start")
         return ORDER_STATUS.evolve(row, event)

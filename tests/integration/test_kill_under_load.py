@@ -104,7 +104,7 @@ def statuses(url: str, key: str, numbers: list[int]) -> dict[str, dict[str, str]
 def placed_orders(store: Store) -> list[Order]:
     notifications = store.ledger.recorder.select_notifications(start=None, limit=1_000_000)
     events = (store.ledger.mapper.to_domain_event(n) for n in notifications)
-    numbers = [e.number for e in events if isinstance(e, Order.Placed)]  # type: ignore[attr-defined]
+    numbers = [e.number for e in events if isinstance(e, Order.Placed)]
     orders = [store.ledger.order(n) for n in numbers]
     return [o for o in orders if o is not None]
 

@@ -127,11 +127,18 @@ def test_every_answer_to_the_network_is_as_the_old_code_gave_it(
     assert answers_that_differ(network, old) == []
 
 
+def without_makers(history: str) -> list[dict[str, Any]]:
+    """The history's entries without `who`, which bc08688 did not print yet."""
+    entries = [json.loads(line) for line in history.splitlines()]
+    return [{key: value for key, value in e.items() if key != "who"} for e in entries]
+
+
 def test_the_order_histories_are_as_the_old_code_printed_them(
     old: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     for number, printed in old["histories"].items():
-        assert cli(capsys, "orders", "history", number, "--json") == (0, printed)
+        status, history = cli(capsys, "orders", "history", number, "--json")
+        assert (status, without_makers(history)) == (0, without_makers(printed)), number
 
 
 def test_the_old_store_passes_verify_and_a_rebuild_changes_no_answer(
@@ -181,6 +188,7 @@ def owed_by_postpaid(capsys: pytest.CaptureFixture[str]) -> Decimal:
     return Decimal(owed)
 
 
+# bc08688 failed here (KeyError: refill_status has no status for Refill.Claimed).
 def test_the_history_of_an_order_whose_refill_was_claimed_is_printed(
     old: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from orderledger.domain.ledger import Ledger
+from orderledger.storage import event_recorder
 from orderledger.storage.settings import PostgresAddress, Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -175,6 +176,29 @@ def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
         "refill request": (Decimal("0"), 2),  # the refill, and its order's note of it
     }
     assert (new_balance - balance, new_events - events) == once[command]
+
+
+def test_a_commit_cut_once_the_time_to_retry_is_spent_is_still_looked_up_before_failing(
+    postgres: PostgresAddress,
+    settings: Settings,
+    store: Store,
+    key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No time left to try again: the deposit must still learn that its COMMIT was carried out.
+    monkeypatch.setattr(event_recorder, "FIND_OUT_SECONDS", 0.0)
+    marker, run = cut_commands(store)["deposit"]
+    balance, events = recorded(store)
+    with postgres_proxy(postgres) as proxy:
+        operator = Store.open(proxy.settings(settings))
+        try:
+            cut = proxy.cut_at_commit(marker)
+            run(operator.ledger)  # answered as done: it was
+            assert cut.is_set(), "no COMMIT was cut"
+        finally:
+            operator.close()
+    new_balance, new_events = recorded(store)
+    assert (new_balance - balance, new_events - events) == (Decimal("5"), 1)
 
 
 def projected_orders(address: PostgresAddress) -> int:

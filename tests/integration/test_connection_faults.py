@@ -7,6 +7,7 @@ through a proxy that can go down (see pg_proxy).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -18,6 +19,7 @@ from decimal import Decimal
 import httpx
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from orderledger.domain.ledger import Ledger
 from orderledger.storage import event_recorder
@@ -289,6 +291,7 @@ class Load:
 
 
 TERMINATIONS = 3
+SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
 
 
 def describe(answer: httpx.Response | Exception) -> str:
@@ -338,3 +341,25 @@ def test_terminating_every_backend_under_load_fails_no_committed_add(
     assert answered_but_missing == []
     assert failures_after == []
     assert len(ok) > 0
+
+
+def test_a_closed_proxy_leaves_no_port_listening_and_no_thread_behind(
+    postgres: PostgresAddress,
+) -> None:
+    with postgres_proxy(postgres) as proxy:
+        port = proxy.port
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as through:
+            through.sendall(SSL_REQUEST)
+            assert through.recv(1) in (b"N", b"S")  # PostgreSQL answered through the proxy
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    eventually(lambda: not any(t.name == "pg-proxy" for t in threading.enumerate()))
+
+
+def test_the_proxy_stands_in_for_a_server_configured_by_its_url(
+    postgres: PostgresAddress,
+) -> None:
+    configured = PostgresAddress.from_url(f"{postgres.url()}?application_name=test")
+    with postgres_proxy(postgres) as proxy:
+        through = conninfo_to_dict(proxy.address(configured).conninfo())
+    assert (through["host"], through["port"]) == ("127.0.0.1", str(proxy.port))

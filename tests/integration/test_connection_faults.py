@@ -156,10 +156,18 @@ def recorded(store: Store) -> tuple[Decimal, int]:
     return store.ledger.account("network").balance, len(events)
 
 
-@pytest.mark.parametrize("command", ["deposit", "fail report", "refill request"])
-def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
-    postgres: PostgresAddress, settings: Settings, store: Store, key: str, command: str
-) -> None:
+# (balance moved, events recorded) by doing each command once
+DONE_ONCE = {
+    "deposit": (Decimal("5"), 1),  # the deposit
+    "fail report": (Decimal("0.25"), 3),  # Failed, the refund, the link freed
+    "refill request": (Decimal("0"), 2),  # the refill, and its order's note of it
+}
+
+
+def run_with_its_commit_cut(
+    postgres: PostgresAddress, settings: Settings, store: Store, command: str
+) -> tuple[Decimal, int]:
+    """Run the command on a ledger whose COMMIT of it is cut; what it moved and recorded."""
     marker, run = cut_commands(store)[command]
     balance, events = recorded(store)
     with postgres_proxy(postgres) as proxy:
@@ -171,13 +179,14 @@ def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
         finally:
             operator.close()
     new_balance, new_events = recorded(store)
-    # (balance moved, events recorded) by doing the command once
-    once = {
-        "deposit": (Decimal("5"), 1),  # the deposit
-        "fail report": (Decimal("0.25"), 3),  # Failed, the refund, the link freed
-        "refill request": (Decimal("0"), 2),  # the refill, and its order's note of it
-    }
-    assert (new_balance - balance, new_events - events) == once[command]
+    return new_balance - balance, new_events - events
+
+
+@pytest.mark.parametrize("command", list(DONE_ONCE))
+def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
+    postgres: PostgresAddress, settings: Settings, store: Store, key: str, command: str
+) -> None:
+    assert run_with_its_commit_cut(postgres, settings, store, command) == DONE_ONCE[command]
 
 
 def test_a_commit_cut_once_the_time_to_retry_is_spent_is_still_looked_up_before_failing(
@@ -189,18 +198,7 @@ def test_a_commit_cut_once_the_time_to_retry_is_spent_is_still_looked_up_before_
 ) -> None:
     # No time left to try again: the deposit must still learn that its COMMIT was carried out.
     monkeypatch.setattr(event_recorder, "FIND_OUT_SECONDS", 0.0)
-    marker, run = cut_commands(store)["deposit"]
-    balance, events = recorded(store)
-    with postgres_proxy(postgres) as proxy:
-        operator = Store.open(proxy.settings(settings))
-        try:
-            cut = proxy.cut_at_commit(marker)
-            run(operator.ledger)  # answered as done: it was
-            assert cut.is_set(), "no COMMIT was cut"
-        finally:
-            operator.close()
-    new_balance, new_events = recorded(store)
-    assert (new_balance - balance, new_events - events) == (Decimal("5"), 1)
+    assert run_with_its_commit_cut(postgres, settings, store, "deposit") == DONE_ONCE["deposit"]
 
 
 def projected_orders(address: PostgresAddress) -> int:

@@ -7,6 +7,7 @@ through a proxy that can go down (see pg_proxy).
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -23,6 +24,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from orderledger.domain.ledger import Ledger
 from orderledger.storage import event_recorder
+from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import PostgresAddress, Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -361,3 +363,21 @@ def test_the_proxy_stands_in_for_a_server_configured_by_its_url(
     with postgres_proxy(postgres) as proxy:
         through = conninfo_to_dict(proxy.address(configured).conninfo())
     assert (through["host"], through["port"]) == ("127.0.0.1", str(proxy.port))
+
+
+def test_a_pooled_connection_is_handed_out_in_a_process_with_many_files_open(
+    postgres: PostgresAddress,
+) -> None:
+    # A busy server's sockets number past 1024, where select() cannot look.
+    pipes = [os.pipe() for _ in range(600)]
+    try:
+        pool: FreshConnectionPool[psycopg.Connection[tuple[object, ...]]] = FreshConnectionPool(
+            postgres.conninfo(), min_size=1, max_size=1, open=True
+        )
+        with pool, pool.connection() as conn:
+            assert conn.fileno() > 1024
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        for pipe in pipes:
+            for end in pipe:
+                os.close(end)

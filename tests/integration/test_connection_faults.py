@@ -7,6 +7,7 @@ through a proxy that can go down (see pg_proxy).
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -16,13 +17,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from logging.handlers import BufferingHandler
 
 import httpx
 import psycopg
 import pytest
+from litestar.testing import TestClient
 from psycopg.conninfo import conninfo_to_dict
 
 from orderledger.domain.ledger import Ledger
+from orderledger.http.app import create_app
 from orderledger.storage import event_recorder
 from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import PostgresAddress, Settings
@@ -381,3 +385,21 @@ def test_a_pooled_connection_is_handed_out_in_a_process_with_many_files_open(
         for pipe in pipes:
             for end in pipe:
                 os.close(end)
+
+
+def test_a_fault_that_is_not_an_outage_is_logged_with_its_traceback(
+    postgres: PostgresAddress, settings: Settings, store: Store, key: str
+) -> None:
+    logged = BufferingHandler(capacity=100)
+    logging.getLogger("orderledger.http.app").addHandler(logged)
+    try:
+        with TestClient(create_app(settings, projector=False)) as client:
+            with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+                conn.execute("DROP TABLE orderledger_events")  # a broken schema: no outage
+            fields = {"action": "add", "service": "1", "link": "x", "quantity": "100"}
+            answer = client.post("/api/v2", data={"key": key, **fields})
+    finally:
+        logging.getLogger("orderledger.http.app").removeHandler(logged)
+    assert answer.status_code == 503
+    [record] = logged.buffer
+    assert (record.levelname, record.exc_info is not None) == ("ERROR", True)

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from logging.handlers import BufferingHandler
 
@@ -71,9 +71,14 @@ def charges(store: Store) -> Decimal:
     return store.ledger.account("network").charges
 
 
+# pg_locks shows the whole server's locks; other test runs hold the same keys elsewhere.
+THIS_DATABASE = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+
 def lock_holders(conn: psycopg.Connection[tuple[object, ...]]) -> list[int]:
     rows = conn.execute(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted",
+        f"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted "
+        f"AND {THIS_DATABASE}",
         (ACCOUNT_LOCK_SPACE,),
     ).fetchall()
     return [int(row[0]) for row in rows]
@@ -82,7 +87,7 @@ def lock_holders(conn: psycopg.Connection[tuple[object, ...]]) -> list[int]:
 def waiting_for_the_events_table(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
     row = conn.execute(
         "SELECT count(*) FROM pg_locks WHERE relation = 'orderledger_events'::regclass "
-        "AND NOT granted"
+        f"AND NOT granted AND {THIS_DATABASE}"
     ).fetchone()
     return bool(row and row[0])
 
@@ -403,3 +408,14 @@ def test_a_fault_that_is_not_an_outage_is_logged_with_its_traceback(
     assert answer.status_code == 503
     [record] = logged.buffer
     assert (record.levelname, record.exc_info is not None) == ("ERROR", True)
+
+
+def test_the_lock_holders_terminated_are_only_this_databases(postgres: PostgresAddress) -> None:
+    # Other test runs share the server, each in its own database, with the same lock keys.
+    elsewhere = replace(postgres, dbname="postgres")
+    with (
+        psycopg.connect(elsewhere.conninfo(), autocommit=True) as other_run,
+        psycopg.connect(postgres.conninfo(), autocommit=True) as watcher,
+    ):
+        other_run.execute("SELECT pg_advisory_lock(%s, 1)", (ACCOUNT_LOCK_SPACE,))
+        assert lock_holders(watcher) == []

@@ -21,12 +21,13 @@ from uuid import UUID
 
 import psycopg
 
+from orderledger.storage.locks import ACCOUNT_LOCK_SPACE
 from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import one_line
 
 log = logging.getLogger(__name__)
 
-LOCK_SPACE = 0x6F6C  # keeps these keys apart from the projector's lock
+LOCK_SPACE = ACCOUNT_LOCK_SPACE
 
 
 class AccountLocks:

@@ -7,22 +7,20 @@ The leader wakes on the event store's NOTIFY, or polls SQLite.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import threading
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
 import psycopg
 from psycopg import sql
 
 from orderledger.projections.runner import ConcurrentProjection, Projector
+from orderledger.storage.locks import PROJECTOR_LOCK, FileLock, PostgresSessionLock
 from orderledger.storage.settings import one_line
 
 log = logging.getLogger(__name__)
 
-PROJECTOR_LOCK = 7_316_244_002
 EVENTS_CHANNEL = "orderledger_events"
 # After a failure the projector cannot isolate (a lost database, say): a pause that doubles
 # up to this while it lasts, so a lasting fault is neither a hot loop nor a flood of logs.
@@ -37,31 +35,15 @@ class Leadership(Protocol):
     def release(self) -> None: ...
 
 
-class PostgresLeadership:
-    """An advisory lock held on one connection, which also LISTENs for new events."""
+class PostgresLeadership(PostgresSessionLock):
+    """The advisory lock's connection also LISTENs for new events."""
 
     def __init__(self, conninfo: str, channel: str = EVENTS_CHANNEL) -> None:
-        self.conninfo = conninfo
+        super().__init__(conninfo, PROJECTOR_LOCK, "projector")
         self.channel = channel  # the event store's NOTIFY channel (its events table's name)
-        self.conn: psycopg.Connection[tuple[object, ...]] | None = None
-        self.leading = False
 
-    def acquire(self) -> bool:
-        if self.leading and self.conn is not None and not self.conn.closed:
-            return True
-        self.release()
-        try:
-            self.conn = psycopg.connect(self.conninfo, autocommit=True)
-            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (PROJECTOR_LOCK,)).fetchone()
-            self.leading = bool(row and row[0])
-            if self.leading:
-                self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
-            else:
-                self.release()
-        except psycopg.Error as error:  # PostgreSQL away or restarting: tried again in 1 s
-            log.warning("could not take the projector lock: %s", one_line(error))
-            self.release()
-        return self.leading
+    def taken(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
 
     def wait_for_events(self, timeout: float) -> None:
         if self.conn is None:
@@ -73,43 +55,17 @@ class PostgresLeadership:
             log.warning("lost the projector connection: %s", one_line(error))
             self.release()
 
-    def release(self) -> None:
-        self.leading = False
-        if self.conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                self.conn.close()
-        self.conn = None
 
-
-class FileLeadership:
-    """An exclusive lock on a file beside the SQLite store; polls for new events."""
+class FileLeadership(FileLock):
+    """The file lock beside the SQLite store; polls for new events."""
 
     def __init__(self, path: Path, poll: float = 0.02) -> None:
-        self.path = path
+        super().__init__(path)
         self.poll = poll
-        self.handle: IO[str] | None = None
         self.stop = threading.Event()
-
-    def acquire(self) -> bool:
-        if self.handle is not None:
-            return True
-        handle = self.path.open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False
-        self.handle = handle
-        return True
 
     def wait_for_events(self, timeout: float) -> None:
         self.stop.wait(min(timeout, self.poll))
-
-    def release(self) -> None:
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
-            self.handle = None
 
 
 class LiveProjection:

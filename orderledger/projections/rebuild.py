@@ -34,13 +34,12 @@ from orderledger.projections.runner import (
 )
 from orderledger.projections.tables import Target
 from orderledger.storage.database import Cursor, Database
+from orderledger.storage.locks import SWITCH_LOCK
 
 REBUILD_SUFFIX = "_rebuild"
 # Larger pages than the live projector's: each page pays a few round trips and a commit,
 # which at 500 events were a third of a rebuild's time; 5,000 decoded events are a few MB.
 REBUILD_PAGE_SIZE = 5_000
-# Serialises two operators' switches on PostgreSQL (SQLite's write lock already does).
-SWITCH_LOCK = 7_316_244_003
 
 
 def rebuild_target(projection: Projection[Any]) -> Target:

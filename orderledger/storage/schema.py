@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from orderledger.storage.database import Cursor, Database
-
-# Any constant will do: it serialises schema creation between workers starting together.
-SCHEMA_LOCK = 7_316_244_001
+from orderledger.storage.locks import SCHEMA_LOCK
 
 CORE_TABLES = (
     """CREATE TABLE IF NOT EXISTS orderledger_credentials (

@@ -226,12 +226,13 @@ async def services(ctx: ApiContext) -> list[ServiceRow]:
 
 
 async def order_answers(ctx: ApiContext, account: str, numbers: list[int]) -> Answers:
-    answers = await ctx.reads.order_answers(account, numbers)
-    missing = [n for n in numbers if n not in answers]
-    if missing:  # placed a moment ago and not yet projected: answer from the events
-        rows = await in_thread(ctx, replay.orders_of, ctx.ledger, account, missing)
-        answers |= {number: presenters.order_status(row) for number, row in rows.items()}
-    return answers
+    """Each of the account's orders' answers, with every event committed so far."""
+    rows = await fold_newer(ctx, replay.orders_past, await ctx.reads.orders(account, numbers))
+    return {
+        number: presenters.order_status(row)
+        for number, row in rows.items()
+        if row.account_id == account
+    }
 
 
 async def status(
@@ -254,12 +255,12 @@ async def status(
 async def refill_status(
     ctx: ApiContext, account: str, single: int | None, ids: list[str] | None
 ) -> Any:
+    """One refill's status, or each asked id's, with every event committed so far."""
     wanted = [single] if ids is None else [as_number(t) for t in ids]
     numbers = sorted({n for n in wanted if n})
-    rows = await ctx.reads.refills(account, numbers)
-    missing = [n for n in numbers if n not in rows]
-    if missing:
-        rows |= await in_thread(ctx, replay.refills_of, ctx.ledger, account, missing)
+    read = await ctx.reads.refills(account, numbers)
+    folded = await fold_newer(ctx, replay.refills_past, read)
+    rows = {number: row for number, row in folded.items() if row.account_id == account}
     if ids is None:
         if single not in rows:
             raise UnknownRefill(str(single))

@@ -62,6 +62,60 @@ class EventTable:
             f"AND e.originator_version = tail.version - 1 WHERE tail.number > {position})"
         )
 
+    def anything_past_sql(self, position: str) -> str:
+        """Whether any event at all is numbered past `position`: one probe of the numbering
+        index, made once per statement (it depends on nothing of the rows around it). As
+        `max`, which PostgreSQL always reads from the index's end: as `EXISTS`, with the
+        position unknown when it plans, it may scan the whole table to find nothing."""
+        return f"(SELECT max({self.number}) FROM {self.table}) > {position}"
+
+    def behind_sql(self, stored_id: str, position: str) -> str:
+        """Whether the aggregate whose stored id is `stored_id` (an SQL expression) has events
+        numbered past `position`. Nothing past it at all, the common case, costs the one
+        probe of `anything_past_sql`; otherwise one probe of the primary key per aggregate,
+        from its latest version (an aggregate's events are numbered in version order)."""
+        latest = (
+            f"(SELECT {self.number} FROM {self.table} WHERE originator_id = {stored_id} "
+            "ORDER BY originator_version DESC LIMIT 1)"
+        )
+        return f"CASE WHEN {self.anything_past_sql(position)} THEN {latest} > {position} END"
+
+    def tails_sql(self, stored_ids: str, position: str) -> str:
+        """`tails(id, version, number, topic, state)`: the events of each aggregate of
+        `stored_ids` (an SQL array) numbered past `position` (an SQL expression), and each
+        one's latest event; walked back as `tail_sql`, only when anything is past it."""
+        return (
+            "tails(id, version, number, topic, state) AS ("
+            f"SELECT a.id, latest.* FROM unnest({stored_ids}) AS a(id) CROSS JOIN LATERAL "
+            f"(SELECT originator_version, {self.number}, topic, state FROM {self.table} "
+            "WHERE originator_id = a.id ORDER BY originator_version DESC LIMIT 1) AS latest "
+            f"WHERE {self.anything_past_sql(position)} "
+            "UNION ALL "
+            "SELECT tails.id, previous.* FROM tails CROSS JOIN LATERAL "
+            f"(SELECT originator_version, {self.number}, topic, state FROM {self.table} "
+            "WHERE originator_id = tails.id AND originator_version = tails.version - 1 "
+            # LIMIT: a probe of the key per aggregate, never a hash of the whole table
+            f"LIMIT 1) AS previous WHERE tails.number > {position})"
+        )
+
+    async def aggregates_after(
+        self, aggregate_ids: Sequence[str], position: int
+    ) -> list[StoredEvent]:
+        """The events of these aggregates numbered past `position`, each one's oldest first."""
+        if not aggregate_ids:
+            return []
+        marks = ", ".join(["%s"] * len(aggregate_ids))
+        rows = await self.query(
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {self.table} WHERE originator_id IN ({marks}) AND {self.number} > %s "
+            "ORDER BY originator_id, originator_version",
+            [*map(self.originator, aggregate_ids), position],
+        )
+        return [
+            StoredEvent(as_uuid(originator), int(version), str(topic), bytes(state))
+            for originator, version, topic, state in rows
+        ]
+
     async def aggregate_after(self, aggregate_id: str, position: int) -> list[StoredEvent]:
         """The aggregate's events numbered past `position`, oldest first."""
         stored = self.originator(aggregate_id)

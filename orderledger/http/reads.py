@@ -6,7 +6,7 @@ standard library, in a worker thread. Both run the same SQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
@@ -17,19 +17,18 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg_pool import AsyncConnectionPool
 
-from orderledger.http import presenters
-from orderledger.http.event_tail import EventTable, stored_events
+from orderledger.domain.ids import order_id, refill_id
+from orderledger.http.event_tail import EventTable, as_uuid, stored_events
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
+from orderledger.projections.base import Projection
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
-from orderledger.projections.tables import Target, column_names, select_sql
+from orderledger.projections.tables import Target, column_names
 from orderledger.storage.credentials import Role, token_hash
 from orderledger.storage.database import SQLiteDatabase
 from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, RECONNECT_SECONDS
 
-ORDERS_SQL = select_sql(Target.live(ORDER_STATUS))
-REFILLS_SQL = select_sql(Target.live(REFILL_STATUS))
 POSITION_SQL = "SELECT position FROM orderledger_tracking WHERE projection = %s"
 # A balance row with the position its projection has folded the log to, read together.
 BALANCE_AT_SQL = (
@@ -46,6 +45,11 @@ SERVICES_AT_SQL = (
 )
 # Each order's `status` answer, by number.
 Answers = dict[int, dict[str, str]]
+# The projections of rows asked for by number (orders, refills), and each number's id.
+NUMBERED: dict[str, Callable[[int], UUID]] = {
+    ORDER_STATUS.name: order_id,
+    REFILL_STATUS.name: refill_id,
+}
 
 KEY_SQL = "SELECT subject FROM orderledger_credentials WHERE token_hash = %s AND role = %s"
 
@@ -71,6 +75,34 @@ def balance_with_tail_sql(events: EventTable) -> str:
         f"SELECT {columns}, tail.version, tail.topic, tail.state "
         f"FROM {ACCOUNT_BALANCE.table} b LEFT JOIN tail ON tail.number > {at} "
         "WHERE b.id = %s ORDER BY tail.version"
+    )
+
+
+def numbered_with_tails_sql(projection: Projection[Any], events: EventTable) -> str:
+    """The account's rows of these numbers and the events of these ids past the rows'
+    position, in one statement (one snapshot, one round trip): the rows, then a row per
+    newer event (its columns after the row's, which are NULL). Parameters: the projection's
+    name, the ids (an array literal), the account, the numbers."""
+    at = "(SELECT position FROM folded_to)"
+    names = column_names(Target.live(projection))
+    return (
+        f"WITH RECURSIVE folded_to AS ({POSITION_SQL}), {events.tails_sql('%s::uuid[]', at)} "
+        f"SELECT {', '.join(names)}, NULL::uuid, NULL::bigint, NULL::text, NULL::bytea "
+        f"FROM {projection.table} WHERE account_id = %s AND number = ANY(%s) "
+        f"UNION ALL SELECT {', '.join(['NULL'] * len(names))}, id, version, topic, state "
+        f"FROM tails WHERE number > {at}"
+    )
+
+
+def numbered_at_sql(projection: Projection[Any], count: int) -> str:
+    """The projection's position and the account's rows of `count` numbers (one row of NULLs
+    beside the position when there are none). Parameters: the account, the numbers, the
+    projection's name."""
+    columns = ", ".join(f"r.{name}" for name in column_names(Target.live(projection)))
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT t.position, {columns} FROM orderledger_tracking t LEFT JOIN {projection.table} r "
+        f"ON r.account_id = %s AND r.number IN ({marks}) WHERE t.projection = %s"
     )
 
 
@@ -143,35 +175,55 @@ class ReadModels:
         self.dialect = dialect
         self.events = events
         self.balance_with_tail_sql = balance_with_tail_sql(events)
-
-    def by_numbers(self, base: str, numbers: Sequence[int]) -> tuple[str, list[Any]]:
-        if self.dialect == "postgres":
-            return f"{base} WHERE account_id = %s AND number = ANY(%s)", [list(numbers)]
-        marks = ", ".join(["%s"] * len(numbers))
-        return f"{base} WHERE account_id = %s AND number IN ({marks})", list(numbers)
+        self.numbered_with_tails_sql = {
+            projection.name: numbered_with_tails_sql(projection, events)
+            for projection in (ORDER_STATUS, REFILL_STATUS)
+        }
 
     async def account_for_key(self, key: str) -> str | None:
         rows = await self.query(KEY_SQL, (token_hash(key), Role.API.value))
         return str(rows[0][0]) if rows else None
 
-    async def orders(self, account_id: str, numbers: Sequence[int]) -> dict[int, OrderStatusRow]:
-        if not numbers:
-            return {}
-        sql, params = self.by_numbers(ORDERS_SQL, numbers)
-        rows = await self.query(sql, [account_id, *params])
-        return {row.number: row for row in map(ORDER_STATUS.from_db, rows)}
+    async def orders(self, account_id: str, numbers: Sequence[int]) -> Behind[list[OrderStatusRow]]:
+        """The account's rows of these orders and the orders' events the rows lack."""
+        return await self.numbered(ORDER_STATUS, account_id, numbers)
 
-    async def order_answers(self, account_id: str, numbers: Sequence[int]) -> Answers:
-        """Each order's `status` answer, by number."""
-        rows = await self.orders(account_id, numbers)
-        return {number: presenters.order_status(row) for number, row in rows.items()}
+    async def refills(
+        self, account_id: str, numbers: Sequence[int]
+    ) -> Behind[list[RefillStatusRow]]:
+        """The account's rows of these refills and the refills' events the rows lack."""
+        return await self.numbered(REFILL_STATUS, account_id, numbers)
 
-    async def refills(self, account_id: str, numbers: Sequence[int]) -> dict[int, RefillStatusRow]:
+    async def numbered(
+        self, projection: Projection[Rows], account_id: str, numbers: Sequence[int]
+    ) -> Behind[list[Rows]]:
         if not numbers:
-            return {}
-        sql, params = self.by_numbers(REFILLS_SQL, numbers)
-        rows = await self.query(sql, [account_id, *params])
-        return {row.number: row for row in map(REFILL_STATUS.from_db, rows)}
+            return Behind([], [])
+        ids = [str(NUMBERED[projection.name](number)) for number in numbers]
+        width = len(projection.columns)
+        if self.events.beside_read_models:
+            sql = self.numbered_with_tails_sql[projection.name]
+            array = "{" + ",".join(ids) + "}"  # a literal: psycopg dumps a list item by item
+            rows = await self.query(sql, (projection.name, array, account_id, list(numbers)))
+            newer = [
+                StoredEvent(
+                    as_uuid(row[width]),
+                    int(row[width + 1]),
+                    str(row[width + 2]),
+                    bytes(row[width + 3]),
+                )
+                for row in rows
+                if row[0] is None
+            ]
+            found = [projection.from_db(row[:width]) for row in rows if row[0] is not None]
+            return Behind(
+                found, sorted(newer, key=lambda e: (str(e.originator_id), e.originator_version))
+            )
+        sql = numbered_at_sql(projection, len(numbers))
+        rows = await self.query(sql, (account_id, *numbers, projection.name))
+        position = int(rows[0][0]) if rows else 0
+        found = [projection.from_db(row[1:]) for row in rows if row[1] is not None]
+        return Behind(found, await self.events.aggregates_after(ids, position))
 
     async def balance(self, account_id: str) -> Behind[AccountBalanceRow] | None:
         """The account's row and its events the row lacks; None before its first projection."""

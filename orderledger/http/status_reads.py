@@ -6,9 +6,10 @@ each worker checks the keys of the requests waiting in it with one query, and fo
 kept ready beside its row (see `order_status.ANSWER_SQL`), joined into the response's text
 in the asked order: no row, dict or Decimal is made per order. Everything is read after
 the request arrived and nothing is kept between requests. When any asked order has no row
-(not projected yet, someone else's, no such order) or an id is written unusually, the
-request takes the usual path, which answers each id on its own and falls back to the
-events (read-your-writes).
+(not projected yet, someone else's, no such order), a row lacks an event committed past
+its projection's position (a report a moment ago), or an id is written unusually, the
+request takes the usual path, which answers each id on its own with the events its row
+lacks folded on.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 from psycopg.errors import UndefinedColumn
 
 from orderledger.domain.errors import LedgerError
+from orderledger.http.event_tail import EventTable
 from orderledger.http.parsing import Status, parse_action, plain_numbers, split_ids, valid_id
-from orderledger.http.reads import ReadModels
+from orderledger.http.reads import POSITION_SQL, ReadModels
 from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
 from orderledger.storage.credentials import Role, token_hash
 
@@ -31,25 +33,37 @@ log = logging.getLogger(__name__)
 
 # Each request's key hash (`keys`), and its asked numbers as (request, number) pairs: one row
 # per request with a valid key, counting the asked orders that have a row and joining their
-# `"number":answer` entries in the order they were asked (`position`).
+# `"number":answer` entries in the order they were asked (`position`), and counting the rows
+# that lack events committed past their projection's position (see `batched_sql`).
 KEYS_CTE = (
     "WITH keys AS (SELECT k.i::int AS i, c.subject "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
     "JOIN orderledger_credentials c ON c.token_hash = k.hash AND c.role = %s) "
 )
-BATCHED_SQL = (
-    KEYS_CTE + f"SELECT keys.i, keys.subject, count(o.{ANSWER_COLUMN}), "
-    f"""string_agg('"' || o.number::text || '":' || o.{ANSWER_COLUMN}, ',' """
-    "ORDER BY q.position) "
-    "FROM keys LEFT JOIN unnest(%s::int[], %s::bigint[]) WITH ORDINALITY AS q(i, n, position) "
-    "ON q.i = keys.i "
-    f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n "
-    "GROUP BY keys.i, keys.subject"
-)
+
+
+def batched_sql(events: EventTable) -> str:
+    """The shared query. Its rows and the order-status position are read in one snapshot, so
+    a row is behind exactly when its order has an event numbered past the position; when no
+    event at all is (the common case), that costs one probe of an index per query."""
+    at = "(SELECT position FROM folded_to)"
+    return (
+        KEYS_CTE + f", folded_to AS ({POSITION_SQL}) "
+        f"SELECT keys.i, keys.subject, count(o.{ANSWER_COLUMN}), "
+        f"""string_agg('"' || o.number::text || '":' || o.{ANSWER_COLUMN}, ',' """
+        "ORDER BY q.position), "
+        f"count(*) FILTER (WHERE {events.behind_sql('o.id::uuid', at)}) "
+        "FROM keys LEFT JOIN unnest(%s::int[], %s::bigint[]) WITH ORDINALITY AS q(i, n, position) "
+        "ON q.i = keys.i "
+        f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n "
+        "GROUP BY keys.i, keys.subject"
+    )
+
+
 # The keys alone, for an order-status table without the stored answers (put live by an older
 # version's rebuild during a rolling upgrade, say): every request then takes the usual path,
 # instead of every request failing, until a start adds the column again.
-KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, NULL FROM keys"
+KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, NULL, 0 FROM keys"
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ class Found:
     account: str
     answered: int  # how many of the asked orders have a row
     entries: str | None  # their `"number":answer` entries, comma-separated, in asked order
+    behind: int  # how many of those rows lack events committed past their position
 
 
 @dataclass(frozen=True)
@@ -69,8 +84,8 @@ class PlainStatus:
     single: bool  # `order=`: the answer is the order's own object
 
     def answer(self, found: Found) -> bytes | None:
-        """The whole response, when every asked order has its row."""
-        if found.entries is None or found.answered != len(self.numbers):
+        """The whole response, when every asked order has its row and no row is behind."""
+        if found.entries is None or found.answered != len(self.numbers) or found.behind:
             return None
         if self.single:  # drop the entry's `"number":`
             return found.entries[len(str(self.numbers[0])) + 3 :].encode()
@@ -107,6 +122,7 @@ class StatusLookups:
 
     def __init__(self, reads: ReadModels) -> None:
         self.reads = reads
+        self.sql = batched_sql(reads.events)
         self.waiting: list[Waiting] = []
         self.running = False
 
@@ -148,14 +164,15 @@ class StatusLookups:
         )
         try:
             rows = await self.reads.query(
-                BATCHED_SQL, [hash_array, Role.API.value, index_array, number_array]
+                self.sql,
+                [hash_array, Role.API.value, ORDER_STATUS.name, index_array, number_array],
             )
         except UndefinedColumn:
             log.warning("the order-status table has no %s column; a restart adds it", ANSWER_COLUMN)
             rows = await self.reads.query(KEYS_ONLY_SQL, [hash_array, Role.API.value])
         results: list[Found | None] = [None] * len(batch)
-        for i, subject, answered, entries in rows:
-            results[i - 1] = Found(str(subject), answered, entries)
+        for i, subject, answered, entries, behind in rows:
+            results[i - 1] = Found(str(subject), answered, entries, behind)
         return results
 
 

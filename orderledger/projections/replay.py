@@ -66,3 +66,20 @@ def services_past(
     """The enabled services, by number, with the newer events folded on."""
     services = folded_on(ledger, CATALOGUE, {row.id: row for row in rows}, newer)
     return sorted((row for row in services.values() if row.enabled), key=lambda row: row.number)
+
+
+def orders_past(
+    ledger: Ledger, rows: list[OrderStatusRow], newer: Iterable[StoredEvent]
+) -> dict[int, OrderStatusRow]:
+    """The orders, by number, with the newer events folded on: the rows' orders and any
+    these events place (every account's: the caller keeps its own)."""
+    folded = folded_on(ledger, ORDER_STATUS, {row.id: row for row in rows}, newer)
+    return {row.number: row for row in folded.values()}
+
+
+def refills_past(
+    ledger: Ledger, rows: list[RefillStatusRow], newer: Iterable[StoredEvent]
+) -> dict[int, RefillStatusRow]:
+    """The refills, by number, with the newer events folded on (every account's)."""
+    folded = folded_on(ledger, REFILL_STATUS, {row.id: row for row in rows}, newer)
+    return {row.number: row for row in folded.values()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -9,8 +10,8 @@ from orderledger.domain.account import Billing
 from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.ids import account_id, active_link_id
 from orderledger.domain.ledger import Ledger
-from orderledger.domain.order import OrderStatus
-from orderledger.domain.refill import RefillStatus
+from orderledger.domain.order import Order, OrderStatus
+from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.service import Service
 from tests.model import reference
 from tests.model.system import Running
@@ -96,7 +97,11 @@ def check_aggregates(ledger: Ledger, model: reference.Ledger) -> None:
             order.remains,
             order.claimed_by,
         ), number
-        assert dict(loaded.posts) == order.posts and loaded.open_refill == order.open_refill
+        assert (dict(loaded.posts), loaded.open_refill, loaded.cancel_requested) == (
+            order.posts,
+            order.open_refill,
+            order.cancel_requested,
+        ), number
     for number, refill in model.refills.items():
         loaded_refill = ledger.refill(number)
         assert isinstance(loaded_refill.status, RefillStatus)
@@ -114,3 +119,25 @@ def check_links(ledger: Ledger, model: reference.Ledger) -> None:
         guard = ledger.load(ActiveLink, active_link_id(account_id(account), number, link))
         holder = guard.order_number if guard is not None else None
         assert holder == model.links.get((account, number, link)), (account, number, link)
+
+
+def snapshotted(ledger: Ledger, model: reference.Ledger) -> Counter[str]:
+    """How many aggregates of each type have a snapshot (so restarts loaded from them)."""
+    ids = {
+        "Account": [account_id(name) for name in model.accounts],
+        "Order": [Order.create_id(n) for n in model.orders],
+        "Refill": [Refill.create_id(n) for n in model.refills],
+        "Service": [Service.create_id(n) for n in model.services],
+        "ActiveLink": [
+            active_link_id(account_id(o.account), o.service, o.link)
+            for o in model.orders.values()
+            if o.link
+        ],
+    }
+    assert ledger.snapshots is not None
+    return Counter(
+        {
+            kind: sum(1 for i in set(each) if list(ledger.snapshots.get(i, desc=True, limit=1)))
+            for kind, each in ids.items()
+        }
+    )

@@ -16,7 +16,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for backend, tally in TALLIES.items():
         terminalreporter.write_line(
             f"model test on {backend}: {tally.sequences} sequences, {tally.steps} steps, "
-            f"{tally.restarts} restarts"
+            f"{tally.restarts} restarts; aggregates with a snapshot: "
+            + ", ".join(f"{count} {kind}" for kind, count in sorted(tally.snapshots.items()))
         )
         if terminalreporter.config.getoption("verbose") > 0:
             for outcome, count in sorted(tally.outcomes.items()):

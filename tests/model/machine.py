@@ -30,6 +30,7 @@ from tests.model.checks import (
     check_order_status,
     check_services,
     check_work_order,
+    snapshotted,
 )
 from tests.model.reference import (
     CANCEL_RECEIVED,
@@ -92,6 +93,7 @@ class Tally:
     steps: int = 0
     restarts: int = 0
     outcomes: Counter[str] = dataclasses.field(default_factory=Counter)
+    snapshots: Counter[str] = dataclasses.field(default_factory=Counter)  # aggregates, by type
 
 
 @dataclass
@@ -149,6 +151,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.world.tally.outcomes[outcome] += 1
 
     def teardown(self) -> None:
+        self.world.tally.snapshots += snapshotted(self.running.store.ledger, self.model)
         self.running.close()
 
     def import_services(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 # Plain asserts in the machine show both sides when they fail, as in a test module.
-pytest.register_assert_rewrite("tests.model.machine", "tests.model.system")
+pytest.register_assert_rewrite("tests.model.machine", "tests.model.checks", "tests.model.system")
 
 from tests.model.machine import Tally  # noqa: E402
 

@@ -20,8 +20,8 @@ from tests.model.conftest import TALLIES
 from tests.model.machine import LedgerMachine, Tally, World
 from tests.model.system import SNAPSHOT_EVERY
 
-EXAMPLES = int(os.environ.get("ORDERLEDGER_MODEL_EXAMPLES", "12"))
-STEPS = int(os.environ.get("ORDERLEDGER_MODEL_STEPS", "50"))
+EXAMPLES = int(os.environ.get("ORDERLEDGER_MODEL_EXAMPLES", "15"))
+STEPS = int(os.environ.get("ORDERLEDGER_MODEL_STEPS", "60"))
 SHRINK = os.environ.get("ORDERLEDGER_MODEL_SHRINK", "1") != "0"  # 0: the failure as found
 SHRINK = os.environ.get("ORDERLEDGER_MODEL_SHRINK", "1") != "0"  # 0: the first failure as found
 

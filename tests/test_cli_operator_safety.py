@@ -54,7 +54,10 @@ def test_an_unknown_order_refill_or_account_is_named_as_unknown(
     assert (status, err) == (1, f"error: {said}\n")
 
 
-def catalogue_of_five(store: Store) -> None:
+@pytest.fixture
+def five_services(monkeypatch: pytest.MonkeyPatch, settings: Settings, store: Store) -> None:
+    """The command line on the test's store, whose catalogue lists five enabled services."""
+    use_settings(monkeypatch, settings)
     store.ledger.sync_services([entry(n) for n in range(1, 6)])
 
 
@@ -83,14 +86,8 @@ def listed(number: int, **changes: object) -> dict[str, object]:
 
 
 def test_an_import_that_would_disable_most_of_the_catalogue_needs_yes(
-    monkeypatch: pytest.MonkeyPatch,
-    settings: Settings,
-    store: Store,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    store: Store, five_services: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    use_settings(monkeypatch, settings)
-    catalogue_of_five(store)
     head = event_count(store)
     empty = write(tmp_path, [])
     status, out, err = run(capsys, "services", "import", str(empty))
@@ -109,28 +106,16 @@ def test_an_import_that_would_disable_most_of_the_catalogue_needs_yes(
 
 
 def test_an_import_that_disables_a_few_services_goes_ahead_without_yes(
-    monkeypatch: pytest.MonkeyPatch,
-    settings: Settings,
-    store: Store,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    store: Store, five_services: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    use_settings(monkeypatch, settings)
-    catalogue_of_five(store)
     path = write(tmp_path, [listed(n) for n in range(1, 4)])  # disables 2 of 5
     status, out, _ = run(capsys, "services", "import", str(path))
     assert status == 0 and "2 service(s) no longer in the file disabled" in out
 
 
 def test_a_dry_run_shows_each_change_and_records_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-    settings: Settings,
-    store: Store,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    store: Store, five_services: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    use_settings(monkeypatch, settings)
-    catalogue_of_five(store)
     store.ledger.disable_services([4])
     open_account(store)
     head = event_count(store)

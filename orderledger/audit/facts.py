@@ -50,7 +50,7 @@ def who_of(event: Any) -> str | None:
         return NETWORK
     if name in CLAIMS:
         return str(event.operator)
-    # Not every stored event has `by`, and @event-made classes give it no class default.
+    # Not every stored event has `by`, and the event classes give it no default.
     return str(getattr(event, MAKER, "")) or None
 
 

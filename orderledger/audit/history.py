@@ -68,12 +68,8 @@ def state_of(order: OrderStatusRow, refills: dict[int, RefillStatusRow]) -> Orde
     )
 
 
-# The @event decorator makes this class at import time, where mypy cannot see it.
-REFILL_REQUESTED: type[Any] = Order.RefillRequested
-
-
 def refill_numbers(order_events: list[Any]) -> list[int]:
-    return [e.refill_number for e in order_events if isinstance(e, REFILL_REQUESTED)]
+    return [e.refill_number for e in order_events if isinstance(e, Order.RefillRequested)]
 
 
 def order_history(ledger: Ledger, number: int, at: datetime | None = None) -> OrderHistory:

@@ -51,19 +51,12 @@ class Statement:
         return self.lines[-1].balance if self.lines else self.opening
 
 
-# The @event decorator makes these classes at import time, where mypy cannot see them.
-OPENED: type[Any] = Account.Opened
-DEPOSITED: type[Any] = Account.Deposited
-CHARGED: type[Any] = Account.Charged
-REFUNDED: type[Any] = Account.Refunded
-
-
 def movement(event: Any) -> tuple[str, int | None, Decimal] | None:
-    if isinstance(event, DEPOSITED):
+    if isinstance(event, Account.Deposited):
         return "deposit", None, event.amount
-    if isinstance(event, CHARGED):
+    if isinstance(event, Account.Charged):
         return "charge", event.order_number, -event.amount
-    if isinstance(event, REFUNDED):
+    if isinstance(event, Account.Refunded):
         return "refund", event.order_number, event.amount
     return None
 
@@ -72,7 +65,7 @@ def account_events(ledger: Ledger, name: str) -> Iterator[Any]:
     # The event store itself, never a snapshot: a statement needs every movement.
     events = iter(ledger.events.get(account_id(name)))
     opened = next(events, None)
-    if not isinstance(opened, OPENED):
+    if not isinstance(opened, Account.Opened):
         raise AccountNotFound(f"no account {name}")
     yield opened
     yield from events

@@ -65,6 +65,9 @@ def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
         "access_log": False,
         "http": NODELAY_PROTOCOL,
         "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
+        # No WebSocket routes: an upgrade request is answered as plain HTTP, never handed to
+        # a protocol that the lingering transport (nodelay) was not written for.
+        "ws": "none",
     }
     if workers <= 1:
         uvicorn.run(factory, **settings)

@@ -25,8 +25,8 @@ from orderledger.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-# Apart from the schema (…001), projector (…002) and rebuild-switch (…003) keys; the account
-# locks take two int4 keys, a key space of their own.
+# Apart from the schema (…001), projector (…002), rebuild-switch (…003) and rebuild (…004)
+# keys; the account locks take two int4 keys, a key space of their own.
 SWEEP_LOCK = 7_316_244_020
 SWEEP_EVERY = 5.0  # seconds: how long at most an expired claim still shows Processing
 
@@ -66,12 +66,13 @@ class PostgresSweepLock:
 
     def release(self) -> None:
         if self.conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                if self.leading:
-                    # Closing the session frees the lock too, but only once the server has
-                    # noticed: unlocking first frees it before another may ask.
+            if self.leading:
+                # Unlocked at once: a closed session's locks go only when its backend has
+                # ended, a moment later, and another worker would find the lead still taken.
+                with contextlib.suppress(psycopg.Error):
                     self.conn.execute("SELECT pg_advisory_unlock(%s)", (SWEEP_LOCK,))
-                self.conn.close()
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()  # a lock not unlocked goes with the session
         self.leading = False
         self.conn = None
 

@@ -22,7 +22,13 @@ class Account(Aggregate):
     def create_id(name: str) -> UUID:
         return account_id(name)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        name: str
+        currency: str
+        billing: str
+        credit: Decimal
+
+    @event(Opened)
     def __init__(self, name: str, currency: str, billing: str, credit: Decimal) -> None:
         self.name = name
         self.currency = currency
@@ -45,14 +51,25 @@ class Account(Aggregate):
     def can_pay(self, amount: Decimal) -> bool:
         return self.billing is Billing.POSTPAID or amount <= self.balance
 
-    @event("Deposited")
+    class Deposited(Aggregate.Event):
+        amount: Decimal
+
+    @event(Deposited)
     def record_deposit(self, amount: Decimal) -> None:
         self.deposits += amount
 
-    @event("Charged")
+    class Charged(Aggregate.Event):
+        order_number: int
+        amount: Decimal
+
+    @event(Charged)
     def record_charge(self, order_number: int, amount: Decimal) -> None:
         self.charges += amount
 
-    @event("Refunded")
+    class Refunded(Aggregate.Event):
+        order_number: int
+        amount: Decimal
+
+    @event(Refunded)
     def record_refund(self, order_number: int, amount: Decimal) -> None:
         self.refunds += amount

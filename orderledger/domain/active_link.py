@@ -18,7 +18,13 @@ class ActiveLink(Aggregate):
     def create_id(account_id: UUID, service_number: int, link: str) -> UUID:
         return active_link_id(account_id, service_number, link)
 
-    @event("Taken")
+    class Taken(Aggregate.Created):
+        account_id: UUID
+        service_number: int
+        link: str
+        order_number: int
+
+    @event(Taken)
     def __init__(self, account_id: UUID, service_number: int, link: str, order_number: int) -> None:
         self.order_number: int | None = order_number
 
@@ -26,10 +32,16 @@ class ActiveLink(Aggregate):
     def is_taken(self) -> bool:
         return self.order_number is not None
 
-    @event("Retaken")
+    class Retaken(Aggregate.Event):
+        order_number: int
+
+    @event(Retaken)
     def record_taken(self, order_number: int) -> None:
         self.order_number = order_number
 
-    @event("Released")
+    class Released(Aggregate.Event):
+        order_number: int
+
+    @event(Released)
     def record_released(self, order_number: int) -> None:
         self.order_number = None

@@ -47,7 +47,21 @@ class Order(Aggregate):
     def create_id(number: int) -> UUID:
         return order_id(number)
 
-    @event("Placed")
+    class Placed(Aggregate.Created):
+        number: int
+        account_id: UUID
+        currency: str
+        service_number: int
+        service_type: str
+        link: str
+        quantity: int
+        runs: int | None
+        interval: int | None
+        charged_quantity: int
+        charge: Decimal
+        details: dict[str, Any]
+
+    @event(Placed)
     def __init__(
         self,
         number: int,
@@ -144,7 +158,13 @@ class Order(Aggregate):
         limit = int(self.details["posts"]) + int(self.details.get("old_posts", 0))
         return None if limit == 0 else max(limit - len(self.posts), 0)
 
-    @event("Claimed")
+    class Claimed(Aggregate.Event):
+        operator: str
+        expires_at: datetime
+        run: int
+        claimed_at: datetime | None
+
+    @event(Claimed)
     def record_claim(
         self,
         operator: str,
@@ -161,21 +181,33 @@ class Order(Aggregate):
             self.run_handed_at = claimed_at
 
     # `by` on a report names who made it (a bot, "staff", "sweep"); events stored before it
-    # was recorded have none, and load with the default "".
+    # was recorded have none, and load with the default "" of the command method (the event
+    # classes give their fields no defaults, as the classes the old `@event("Name")` made).
 
-    @event("ClaimReleased")
+    class ClaimReleased(Aggregate.Event):
+        by: str
+
+    @event(ClaimReleased)
     def record_claim_released(self, by: str = "") -> None:
         if self.status is OrderStatus.PROCESSING:
             self.status = OrderStatus.PENDING  # back in the queue; the network sees it waiting
         self.claimed_by = None
         self.claim_expires_at = None
 
-    @event("Started")
+    class Started(Aggregate.Event):
+        start_count: int
+        by: str
+
+    @event(Started)
     def record_start(self, start_count: int, by: str = "") -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.start_count = start_count
 
-    @event("DeliveryReported")
+    class DeliveryReported(Aggregate.Event):
+        delivered: int
+        by: str
+
+    @event(DeliveryReported)
     def record_delivery(self, delivered: int, by: str = "") -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.delivered = delivered
@@ -184,7 +216,13 @@ class Order(Aggregate):
                 self.claimed_by = None
                 self.claim_expires_at = None
 
-    @event("PostDelivered")
+    class PostDelivered(Aggregate.Event):
+        post: str
+        quantity: int
+        charge: Decimal
+        by: str
+
+    @event(PostDelivered)
     def record_post(self, post: str, quantity: int, charge: Decimal, by: str = "") -> None:
         self.status = OrderStatus.IN_PROGRESS
         self.posts[post] = quantity
@@ -243,15 +281,25 @@ class Order(Aggregate):
         def final_status(self) -> OrderStatus:
             return OrderStatus.REFUNDED
 
-    @event("CancelRequested")
+    class CancelRequested(Aggregate.Event):
+        pass
+
+    @event(CancelRequested)
     def record_cancel_request(self) -> None:
         self.cancel_requested = True
 
-    @event("RefillRequested")
+    class RefillRequested(Aggregate.Event):
+        refill_number: int
+
+    @event(RefillRequested)
     def record_refill_request(self, refill_number: int) -> None:
         self.open_refill = refill_number
 
-    @event("RefillClosed")
+    class RefillClosed(Aggregate.Event):
+        refill_number: int
+        by: str
+
+    @event(RefillClosed)
     def record_refill_closed(self, refill_number: int, by: str = "") -> None:
         if self.open_refill == refill_number:
             self.open_refill = None

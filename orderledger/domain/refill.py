@@ -28,7 +28,12 @@ class Refill(Aggregate):
     def create_id(number: int) -> UUID:
         return refill_id(number)
 
-    @event("Requested")
+    class Requested(Aggregate.Created):
+        number: int
+        order_number: int
+        account_id: UUID
+
+    @event(Requested)
     def __init__(self, number: int, order_number: int, account_id: UUID) -> None:
         self.number = number
         self.order_number = order_number
@@ -45,33 +50,55 @@ class Refill(Aggregate):
             and now < self.claim_expires_at
         )
 
-    @event("Claimed")
+    class Claimed(Aggregate.Event):
+        operator: str
+        expires_at: datetime
+
+    @event(Claimed)
     def record_claim(self, operator: str, expires_at: datetime) -> None:
         self.claimed_by = operator
         self.claim_expires_at = expires_at
 
     # `by` names who made the change (a bot, "staff", "sweep"); events stored before it was
-    # recorded have none, and load with the default "".
+    # recorded have none, and load with the default "" of the command method (the event
+    # classes give their fields no defaults, as the classes the old `@event("Name")` made).
 
-    @event("ClaimReleased")
+    class ClaimReleased(Aggregate.Event):
+        by: str
+
+    @event(ClaimReleased)
     def record_claim_released(self, by: str = "") -> None:
         self.claimed_by = None
         self.claim_expires_at = None
 
-    @event("Started")
+    class Started(Aggregate.Event):
+        by: str
+
+    @event(Started)
     def record_start(self, by: str = "") -> None:
         self.status = RefillStatus.IN_PROGRESS
 
-    @event("Completed")
+    class Completed(Aggregate.Event):
+        by: str
+
+    @event(Completed)
     def record_completion(self, by: str = "") -> None:
         self.status = RefillStatus.COMPLETED
 
-    @event("Rejected")
+    class Rejected(Aggregate.Event):
+        reason: str
+        by: str
+
+    @event(Rejected)
     def record_rejection(self, reason: str, by: str = "") -> None:
         self.status = RefillStatus.REJECTED
         self.reason = reason
 
-    @event("Failed")
+    class Failed(Aggregate.Event):
+        reason: str
+        by: str
+
+    @event(Failed)
     def record_failure(self, reason: str, by: str = "") -> None:
         self.status = RefillStatus.FAILED
         self.reason = reason

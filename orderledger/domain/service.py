@@ -33,7 +33,21 @@ class Service(Aggregate):
     def create_id(number: int) -> UUID:
         return service_id(number)
 
-    @event("Listed")
+    class Listed(Aggregate.Created):
+        number: int
+        name: str
+        type: str
+        category: str
+        rate: Decimal
+        min: int
+        max: int
+        dripfeed: bool
+        refill: bool
+        cancel: bool
+        description: str
+        refill_days: int  # no default here: the command method's is recorded with the event
+
+    @event(Listed)
     def __init__(
         self,
         number: int,
@@ -66,15 +80,24 @@ class Service(Aggregate):
     def entry(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in CATALOGUE_FIELDS}
 
-    @event("Changed")
+    class Changed(Aggregate.Event):
+        changes: dict[str, Any]
+
+    @event(Changed)
     def record_changes(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():
             setattr(self, name, Decimal(value) if name == "rate" else value)
 
-    @event("Disabled")
+    class Disabled(Aggregate.Event):
+        pass
+
+    @event(Disabled)
     def record_disabled(self) -> None:
         self.enabled = False
 
-    @event("Enabled")
+    class Enabled(Aggregate.Event):
+        pass
+
+    @event(Enabled)
     def record_enabled(self) -> None:
         self.enabled = True

@@ -11,7 +11,7 @@ from typing import Any
 import anyio.to_thread
 import psycopg
 from anyio import CapacityLimiter
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -42,8 +42,9 @@ def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response
 
 
 # Where the database cannot be reached: a pool's timeout, a connection lost, or
-# eventsourcing's names for those (it wraps psycopg's errors in its own).
-DATABASE_FAULTS = (PoolTimeout, psycopg.OperationalError, PersistenceError)
+# eventsourcing's names for those (it wraps psycopg's errors in its own). Not the rest of
+# PersistenceError: a missing table or a bad statement is a defect, logged with its traceback.
+DATABASE_FAULTS = (PoolTimeout, psycopg.OperationalError, OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = "2"
 
 

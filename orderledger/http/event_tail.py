@@ -1,11 +1,11 @@
 """The events a read model has not folded yet, read from the event store's own table.
 
 A read model's rows reflect exactly the events up to its tracking position: the projector
-writes rows and position in one transaction, and so does a rebuild's switch. `balance` and
-`services` read the rows with that position, then the events past it, and fold those on
-with the projection's own `evolve` (`replay.py`): every answer includes each event
-committed before the request arrived, however far behind the projector is, and costs
-nothing more than an index probe when it is not behind.
+writes rows and position in one transaction, and so does a rebuild's switch. `balance`,
+`services`, `status` and `refill_status` read the rows with that position, then the events
+past it, and fold those on with the projection's own `evolve` (`replay.py`): every answer
+includes each event committed before the request arrived, however far behind the projector
+is, and costs nothing more than an index probe when it is not behind.
 
 The event store is PostgreSQL's own table in the same database, or SQLite's in a file of
 its own (`events.sqlite`), where events are numbered by their rowid.
@@ -98,23 +98,18 @@ class EventTable:
             f"LIMIT 1) AS previous WHERE tails.number > {position})"
         )
 
-    async def aggregates_after(
-        self, aggregate_ids: Sequence[str], position: int
-    ) -> list[StoredEvent]:
-        """The events of these aggregates numbered past `position`, each one's oldest first."""
-        if not aggregate_ids:
-            return []
-        marks = ", ".join(["%s"] * len(aggregate_ids))
-        rows = await self.query(
+    def aggregates_after_sql(self, count: int) -> str:
+        """The events of `count` aggregates numbered past a position, each one's oldest
+        first. Parameters: `aggregates_after_params`."""
+        marks = ", ".join(["%s"] * count)
+        return (
             "SELECT originator_id, originator_version, topic, state "
             f"FROM {self.table} WHERE originator_id IN ({marks}) AND {self.number} > %s "
-            "ORDER BY originator_id, originator_version",
-            [*map(self.originator, aggregate_ids), position],
+            "ORDER BY originator_id, originator_version"
         )
-        return [
-            StoredEvent(as_uuid(originator), int(version), str(topic), bytes(state))
-            for originator, version, topic, state in rows
-        ]
+
+    def aggregates_after_params(self, aggregate_ids: Sequence[str], position: int) -> list[Any]:
+        return [*map(self.originator, aggregate_ids), position]
 
     async def aggregate_after(self, aggregate_id: str, position: int) -> list[StoredEvent]:
         """The aggregate's events numbered past `position`, oldest first."""
@@ -148,6 +143,15 @@ class EventTable:
 
 def as_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def events_of(rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:
+    """(originator id, version, topic, state) rows of any aggregates; NULL rows skipped."""
+    return [
+        StoredEvent(as_uuid(originator), int(version), str(topic), bytes(state))
+        for originator, version, topic, state in rows
+        if originator is not None
+    ]
 
 
 def stored_events(aggregate_id: UUID, rows: Sequence[Sequence[Any]]) -> list[StoredEvent]:

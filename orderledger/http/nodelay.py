@@ -6,7 +6,8 @@ TCP as its protocol, and asyncio then leaves TCP_NODELAY off on accepted connect
 response goes out in two writes (head, then body), so the body waited for the client's
 delayed ACK: about 40 ms on every keep-alive request after the first.
 
-Lingering close: an answer may go out before the request's body was read (405, 404, 413).
+Lingering close: an answer may go out before the request's body was read (405, 404, 413),
+or before the rest of a request h11 refuses (a head over the limit).
 On a connection that stays open uvicorn reads the rest of the body and goes on; but when the
 connection is to close after the answer (`Connection: close`, HTTP/1.0), closing a socket with
 unread data makes the kernel send a reset, and a client still uploading (or not yet reading)
@@ -22,6 +23,7 @@ from typing import Any
 
 import h11
 import msgspec
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE  # h11 exports it nowhere else
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from orderledger.http.errors import INCORRECT_REQUEST
@@ -148,8 +150,8 @@ class NoDelayH11Protocol(H11Protocol):
             h11.EndOfMessage(),
         ):
             self.transport.write(self.conn.send(event))
-        self.socket_transport.close()
+        self.linger()  # the rest of a head too large, say, is still coming: no reset
 
     def head_too_large(self) -> bool:
-        limit = self.config.h11_max_incomplete_event_size or h11.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+        limit = self.config.h11_max_incomplete_event_size or DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
         return len(self.conn.trailing_data[0]) > limit

@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg_pool import AsyncConnectionPool
 
 from orderledger.domain.ids import order_id, refill_id
-from orderledger.http.event_tail import EventTable, as_uuid, stored_events
+from orderledger.http.event_tail import EventTable, events_of, stored_events
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.base import Projection
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow
@@ -200,30 +200,35 @@ class ReadModels:
         if not numbers:
             return Behind([], [])
         ids = [str(NUMBERED[projection.name](number)) for number in numbers]
+        if not self.events.beside_read_models:
+            read = partial(self.numbered_from_files, projection, account_id, numbers, ids)
+            return await anyio.to_thread.run_sync(read)
         width = len(projection.columns)
-        if self.events.beside_read_models:
-            sql = self.numbered_with_tails_sql[projection.name]
-            array = "{" + ",".join(ids) + "}"  # a literal: psycopg dumps a list item by item
-            rows = await self.query(sql, (projection.name, array, account_id, list(numbers)))
-            newer = [
-                StoredEvent(
-                    as_uuid(row[width]),
-                    int(row[width + 1]),
-                    str(row[width + 2]),
-                    bytes(row[width + 3]),
-                )
-                for row in rows
-                if row[0] is None
-            ]
-            found = [projection.from_db(row[:width]) for row in rows if row[0] is not None]
-            return Behind(
-                found, sorted(newer, key=lambda e: (str(e.originator_id), e.originator_version))
-            )
+        array = "{" + ",".join(ids) + "}"  # a literal: psycopg dumps a list item by item
+        sql = self.numbered_with_tails_sql[projection.name]
+        rows = await self.query(sql, (projection.name, array, account_id, list(numbers)))
+        newer = events_of([row[width:] for row in rows])
+        found = [projection.from_db(row[:width]) for row in rows if row[0] is not None]
+        newer.sort(key=lambda event: (str(event.originator_id), event.originator_version))
+        return Behind(found, newer)
+
+    def numbered_from_files(
+        self,
+        projection: Projection[Rows],
+        account_id: str,
+        numbers: Sequence[int],
+        ids: Sequence[str],
+    ) -> Behind[list[Rows]]:
+        """SQLite: the rows with their position, then the events past it from the event
+        store's own file, both in one trip to a worker thread."""
+        assert isinstance(self.query, SQLiteQuery) and isinstance(self.events.query, SQLiteQuery)
         sql = numbered_at_sql(projection, len(numbers))
-        rows = await self.query(sql, (account_id, *numbers, projection.name))
+        rows = self.query.run(sql, (account_id, *numbers, projection.name))
         position = int(rows[0][0]) if rows else 0
         found = [projection.from_db(row[1:]) for row in rows if row[1] is not None]
-        return Behind(found, await self.events.aggregates_after(ids, position))
+        tail_sql = self.events.aggregates_after_sql(len(ids))
+        newer = self.events.query.run(tail_sql, self.events.aggregates_after_params(ids, position))
+        return Behind(found, events_of(newer))
 
     async def balance(self, account_id: str) -> Behind[AccountBalanceRow] | None:
         """The account's row and its events the row lacks; None before its first projection."""

@@ -67,11 +67,13 @@ def new_failure(projection: str, position: int, event: Any, error: BaseException
 
 
 def record(cursor: Cursor, failure: Failure) -> None:
+    """Record the failure; a retry that fails the same way keeps the time it first stopped."""
     cursor.execute(
         f"INSERT INTO {TABLE} (projection, position, event, error, failed_at) "
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (projection) DO UPDATE SET "
         "position = excluded.position, event = excluded.event, error = excluded.error, "
-        "failed_at = excluded.failed_at",
+        f"failed_at = CASE WHEN {TABLE}.position = excluded.position "
+        f"AND {TABLE}.error = excluded.error THEN {TABLE}.failed_at ELSE excluded.failed_at END",
         (failure.projection, failure.position, failure.event, failure.error, failure.failed_at),
     )
 

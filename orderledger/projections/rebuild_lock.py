@@ -78,8 +78,12 @@ class PostgresRebuildLock:
 
     def release(self) -> None:
         if self.conn is not None:
+            # Unlocked at once: a closed session's lock goes only when its backend has ended,
+            # a moment later, and the next rebuild would be refused meanwhile.
             with contextlib.suppress(psycopg.Error):
-                self.conn.close()  # the session's lock goes with it
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (REBUILD_LOCK,))
+            with contextlib.suppress(psycopg.Error):
+                self.conn.close()  # a lock not unlocked goes with the session
         self.conn = None
 
 

@@ -30,9 +30,7 @@ from orderledger.storage.database import Cursor, Database
 
 PAGE_SIZE = 1000
 
-ORDER_PLACED: type[Any] = Order.Placed
-ORDER_POST_DELIVERED: type[Any] = Order.PostDelivered
-ORDER_EVENTS = (ORDER_PLACED, ORDER_POST_DELIVERED, Order.Finished)
+ORDER_EVENTS = (Order.Placed, Order.PostDelivered, Order.Finished)
 
 
 @contextmanager
@@ -66,12 +64,12 @@ class OrderMoney:
 
     def add(self, event: Any) -> None:
         order = str(event.originator_id)
-        if isinstance(event, ORDER_PLACED):
+        if isinstance(event, Order.Placed):
             self.account_of[order] = str(event.account_id)
         account = self.account_of.get(order)
         if account is None:
             return
-        if isinstance(event, ORDER_PLACED | ORDER_POST_DELIVERED):
+        if isinstance(event, Order.Placed | Order.PostDelivered):
             self.charges[account] = self.charges.get(account, ZERO) + event.charge
         elif isinstance(event, Order.Finished):
             self.refunds[account] = self.refunds.get(account, ZERO) + event.refund

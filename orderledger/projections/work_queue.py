@@ -18,22 +18,6 @@ from orderledger.projections.base import Projection
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ORDER, REFILL = "order", "refill"
 
-# Event classes made by the @event decorator are invisible to mypy: named once here.
-ORDER_PLACED: type[Any] = Order.Placed
-ORDER_CLAIMED: type[Any] = Order.Claimed
-ORDER_CLAIM_RELEASED: type[Any] = Order.ClaimReleased
-ORDER_STARTED: type[Any] = Order.Started
-ORDER_DELIVERY_REPORTED: type[Any] = Order.DeliveryReported
-ORDER_POST_DELIVERED: type[Any] = Order.PostDelivered
-ORDER_CANCEL_REQUESTED: type[Any] = Order.CancelRequested
-REFILL_REQUESTED: type[Any] = Refill.Requested
-REFILL_CLAIMED: type[Any] = Refill.Claimed
-REFILL_CLAIM_RELEASED: type[Any] = Refill.ClaimReleased
-REFILL_STARTED: type[Any] = Refill.Started
-REFILL_COMPLETED: type[Any] = Refill.Completed
-REFILL_REJECTED: type[Any] = Refill.Rejected
-REFILL_FAILED: type[Any] = Refill.Failed
-
 
 def micros(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
@@ -96,7 +80,7 @@ def evolve_order(row: WorkRow, event: Any) -> WorkRow | None:
     match event:
         case Order.Finished():
             return None  # nothing left to do; a refill of it is its own row
-        case ORDER_CLAIMED():
+        case Order.Claimed():
             status = OrderStatus.PROCESSING.value if row.status == "Pending" else row.status
             claimed = replace(
                 row,
@@ -107,37 +91,37 @@ def evolve_order(row: WorkRow, event: Any) -> WorkRow | None:
             if event.run > row.run and event.claimed_at is not None:
                 claimed = replace(claimed, run=event.run, run_handed_at=micros(event.claimed_at))
             return claimed
-        case ORDER_CLAIM_RELEASED():
+        case Order.ClaimReleased():
             status = OrderStatus.PENDING.value if row.status == "Processing" else row.status
             return released(replace(row, status=status))
-        case ORDER_STARTED() | ORDER_POST_DELIVERED():
+        case Order.Started() | Order.PostDelivered():
             return replace(row, status=OrderStatus.IN_PROGRESS.value)
-        case ORDER_DELIVERY_REPORTED():
+        case Order.DeliveryReported():
             return with_due(
                 replace(row, status=OrderStatus.IN_PROGRESS.value, delivered=event.delivered)
             )
-        case ORDER_CANCEL_REQUESTED():
+        case Order.CancelRequested():
             return replace(row, cancel_requested=True)
     return row
 
 
 def evolve_refill(row: WorkRow, event: Any) -> WorkRow | None:
     match event:
-        case REFILL_CLAIMED():
+        case Refill.Claimed():
             return replace(
                 row, claimed_by=event.operator, claim_expires_at=micros(event.expires_at)
             )
-        case REFILL_CLAIM_RELEASED():
+        case Refill.ClaimReleased():
             return released(row)
-        case REFILL_STARTED():
+        case Refill.Started():
             return replace(row, status=RefillStatus.IN_PROGRESS.value)
     return None  # completed, rejected or failed
 
 
 def evolve(row: WorkRow | None, event: Any) -> WorkRow | None:
-    if isinstance(event, ORDER_PLACED):
+    if isinstance(event, Order.Placed):
         return placed(event)
-    if isinstance(event, REFILL_REQUESTED):
+    if isinstance(event, Refill.Requested):
         return WorkRow(
             id=str(event.originator_id),
             kind=REFILL,
@@ -166,21 +150,21 @@ WORK_QUEUE = Projection(
     table="orderledger_work_queue",
     row_type=WorkRow,
     events=(
-        ORDER_PLACED,
-        ORDER_CLAIMED,
-        ORDER_CLAIM_RELEASED,
-        ORDER_STARTED,
-        ORDER_DELIVERY_REPORTED,
-        ORDER_POST_DELIVERED,
-        ORDER_CANCEL_REQUESTED,
+        Order.Placed,
+        Order.Claimed,
+        Order.ClaimReleased,
+        Order.Started,
+        Order.DeliveryReported,
+        Order.PostDelivered,
+        Order.CancelRequested,
         Order.Finished,
-        REFILL_REQUESTED,
-        REFILL_CLAIMED,
-        REFILL_CLAIM_RELEASED,
-        REFILL_STARTED,
-        REFILL_COMPLETED,
-        REFILL_REJECTED,
-        REFILL_FAILED,
+        Refill.Requested,
+        Refill.Claimed,
+        Refill.ClaimReleased,
+        Refill.Started,
+        Refill.Completed,
+        Refill.Rejected,
+        Refill.Failed,
     ),
     evolve=evolve,
     indexed=("number", "due_at"),

@@ -88,11 +88,15 @@ class TextArrayRecorder(PostgresApplicationRecorder):
                 return insert_once(self, stored_events, **kwargs)
             except LOST as error:
                 # No connection to be had (the pool waited already): nothing was sent.
-                if isinstance(error.__cause__, PoolTimeout) or time.monotonic() > deadline:
+                if isinstance(error.__cause__, PoolTimeout):
                     raise
+                lost = error
+            # Asked even when the time is up: this very attempt may have committed.
             recorded = self.recorded_ids(stored_events, deadline)
             if recorded is not None:
                 return recorded
+            if time.monotonic() > deadline:
+                raise lost
             time.sleep(RETRY_WAIT_SECONDS)
 
     def recorded_ids(

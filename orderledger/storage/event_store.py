@@ -3,48 +3,24 @@
 The library's datastore builds its pool from separate host, port, user, password and dbname
 settings, so any other option of the URL (sslmode, application_name, ...) would be lost. Here
 its pool is replaced, before first use, by one that connects with the URL as given and never
-hands out a dead connection (see pools). Snapshots are recorded best-effort: a snapshot is a
-shortcut for loading, and one that fails to be written must not fail a command whose events
-are already committed.
+hands out a dead connection (see pools). (A snapshot that fails to be written is logged and
+passed over by the ledger itself, on every backend: `LedgerBase.snapshot_in_hand`.)
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from typing import Any
-
 import psycopg
-from eventsourcing.persistence import PersistenceError, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.postgres import PostgresFactory as LibraryFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.rows import DictRow, dict_row
 
 from orderledger.storage.pools import FreshConnectionPool
-from orderledger.storage.settings import one_line
-
-log = logging.getLogger(__name__)
 
 TOPIC = f"{__name__}:PostgresFactory"
 CONNINFO = "POSTGRES_CONNINFO"  # the environment key with what psycopg connects with
 
 
-class BestEffortSnapshots(PostgresAggregateRecorder):
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        try:
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        except PersistenceError as error:
-            log.warning("a snapshot was not recorded (loading stays exact): %s", one_line(error))
-            return None
-        return ids
-
-
 class PostgresFactory(LibraryFactory):
-    aggregate_recorder_class = BestEffortSnapshots  # an application records only snapshots so
-
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         conninfo = self.env.get(CONNINFO)

@@ -57,8 +57,9 @@ def said_goodbye(conn: psycopg.Connection[Any]) -> bool:
     idle pooled connection. A poll of the socket: no round trip on the way to every query."""
     if conn.closed or conn.broken:
         return True
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    return bool(readable)
+    poll = select.poll()  # not select(): a busy server's sockets number past 1024
+    poll.register(conn.fileno(), select.POLLIN)
+    return bool(poll.poll(0))
 
 
 class FreshConnectionPool(ConnectionPool[CT]):

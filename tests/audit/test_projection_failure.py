@@ -13,7 +13,9 @@ import pytest
 
 from orderledger.cli.common import catch_up
 from orderledger.domain.order import Order
+from orderledger.projections import failures
 from orderledger.projections.base import Projection, fold
+from orderledger.projections.failures import Failure
 from orderledger.projections.live import LiveProjection
 from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.rebuild import Rebuild
@@ -25,8 +27,6 @@ from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, busy_ledger, live_tables
 from tests.conftest import open_account
 
-ORDER_STARTED: type[Any] = Order.Started
-
 
 def started_event(store: Store, number: int) -> tuple[int, str]:
     """The notification id of the order's start, and the order's id."""
@@ -37,13 +37,13 @@ def started_event(store: Store, number: int) -> tuple[int, str]:
     return next(
         notification
         for notification, event in events
-        if isinstance(event, ORDER_STARTED) and str(event.originator_id) == order_id
+        if isinstance(event, Order.Started) and str(event.originator_id) == order_id
     ), order_id
 
 
 def failing_on_start_of(order_id: str, attempts: list[int]) -> Projection[Any]:
     def evolve(row: Any, event: Any) -> Any:
-        if isinstance(event, ORDER_STARTED) and str(event.originator_id) == order_id:
+        if isinstance(event, Order.Started) and str(event.originator_id) == order_id:
             attempts.append(1)
             raise ValueError("cannot fold this start")
         return ORDER_STATUS.evolve(row, event)
@@ -203,3 +203,19 @@ def test_a_projection_going_on_from_far_behind_does_not_hold_the_others_back(
     assert positions["account_balance"] == head  # the later account shows already
     restarted.catch_up()
     assert verify(store.ledger, store.db) == []
+
+
+def test_a_stopped_projection_is_shown_stopped_since_its_first_failure_not_its_last_retry(
+    store: Store,
+) -> None:
+    stopped = Failure(
+        "order_status", 7, "Order.Started of x version 2", "ValueError: no", "2026-12-01T09:00:00"
+    )
+    retried = dataclasses.replace(stopped, failed_at="2026-12-01T09:01:00")
+    elsewhere = dataclasses.replace(stopped, position=9, failed_at="2026-12-01T09:02:00")
+    with store.db.transaction() as cursor:
+        failures.record(cursor, stopped)
+        failures.record(cursor, retried)  # the same event, the same error, a minute later
+        assert failures.read(cursor, ["order_status"]) == {"order_status": stopped}
+        failures.record(cursor, elsewhere)  # stopped anew, at another event
+        assert failures.read(cursor, ["order_status"]) == {"order_status": elsewhere}

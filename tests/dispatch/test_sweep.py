@@ -10,8 +10,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.dispatch import sweep
+from orderledger.dispatch import queue, sweep
 from orderledger.http.app import create_app
+from orderledger.projections.work_queue import REFILL
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -98,6 +99,8 @@ def test_an_expired_refill_claim_is_released(
         return held.claimed_by is None
 
     assert eventually(released)
+    # The queue knows it is released: the sweep does not go over it again every round.
+    assert eventually(lambda: queue.expired_claims(store.db, REFILL, clock()) == [])
     [job] = second.ok("refills/claim", {})["refills"]
     assert job["refill"] == refill and job["claimed_by"] == "bot-2"
 
@@ -128,8 +131,16 @@ def test_a_sweep_whose_lock_connection_died_gives_the_lead_to_another(
     try:
         assert first.acquire() and not second.acquire()
         assert first.conn is not None
+        pid = first.conn.info.backend_pid
         with psycopg.connect(conninfo(store), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (first.conn.info.backend_pid,))
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+            def ended() -> bool:  # terminating only signals the backend: its lock goes later
+                query = "SELECT count(*) FROM pg_stat_activity WHERE pid = %s"
+                row = admin.execute(query, (pid,)).fetchone()
+                return row is not None and row[0] == 0
+
+            assert eventually(ended)
         assert not first.acquire()  # it notices, instead of sweeping beside a new leader
         assert second.acquire()
         assert not first.acquire()

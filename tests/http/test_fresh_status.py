@@ -160,3 +160,19 @@ def test_postgres_answers_status_from_the_stored_answers_unless_the_rows_are_beh
         assert ready_answer(at, single) is not None
         assert ready_answer(at, multi) is not None
         assert at.network.call(**multi) == at.truth(orders)
+
+
+def test_status_folds_every_event_a_row_lacks_and_orders_it_has_no_row_of(store: Store) -> None:
+    with desk(store) as at:
+        projected = at.network.add(link="https://example.com/a")
+        catch_up(store)
+        store.ledger.start_order(projected, 2)
+        store.ledger.report_delivery(projected, 50)
+        store.ledger.stop_partial(projected, 50)
+        placed = at.network.add(link="https://example.com/b")
+        store.ledger.start_order(placed, 4)
+        both = [projected, placed]
+        answer = at.network.call(action="status", orders=",".join(map(str, both)))
+        assert answer == at.truth(both)
+        assert [answer[str(n)]["status"] for n in both] == ["Partial", "In progress"]
+        assert at.network.call(action="status", order=str(placed)) == at.truth(both)[str(placed)]

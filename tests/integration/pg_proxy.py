@@ -41,7 +41,8 @@ class PostgresProxy:
         threading.Thread(target=self.accept, daemon=True, name="pg-proxy").start()
 
     def address(self, real: PostgresAddress) -> PostgresAddress:
-        return replace(real, host="127.0.0.1", port=self.port)
+        # without the URL as given, which would still name the real server
+        return replace(real, host="127.0.0.1", port=self.port, given="")
 
     def settings(self, real: Settings) -> Settings:
         assert real.postgres is not None
@@ -123,8 +124,8 @@ class PostgresProxy:
 
     def close(self) -> None:
         self.closing = True
-        with contextlib.suppress(OSError):
-            self.listener.close()
+        # close() alone neither wakes a thread blocked in accept() nor stops the listening
+        abort(self.listener)
         self.go_down()
 
 

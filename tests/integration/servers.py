@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
+from orderledger.bench.servers import children
 from orderledger.storage.settings import Settings
 
 
@@ -28,6 +32,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[Any]) -> None:
+    """Until the server answers; it failing to start fails at once, not after the wait."""
+    deadline = time.monotonic() + 60  # a noisy machine starts two workers slowly
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            httpx.post(url, data={}, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
 
 
 @contextmanager
@@ -50,19 +68,19 @@ def running_server(settings: Settings, workers: int = 2) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}/api/v2"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.post(url, data={}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+        wait_until_serving(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
+
+
+def stop_server(process: subprocess.Popen[Any]) -> None:
+    """Stop it as an operator would; one that does not stop is killed, workers and all."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        for pid in [*children(process.pid), process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=15)

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import psycopg
 import pytest
 
 from orderledger.cli.main import main
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import use_settings
+from tests.integration.refusals import refuse_inserts
 
 
 def refuse_new_keys(settings: Settings) -> None:
-    if settings.postgres is None:
-        with sqlite3.connect(settings.data_dir / "ledger.sqlite") as conn:
-            conn.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON orderledger_credentials "
-                "BEGIN SELECT RAISE(ABORT, 'keys refused'); END"
-            )
-        return
-    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
-        conn.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'keys refused'; END $$"
-        )
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON orderledger_credentials "
-            "FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
+    refuse_inserts(settings, "ledger.sqlite", "orderledger_credentials", "keys refused")
 
 
 def test_an_account_created_without_its_key_is_reported_created_with_the_way_on(

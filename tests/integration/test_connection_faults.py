@@ -7,19 +7,28 @@ through a proxy that can go down (see pg_proxy).
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from logging.handlers import BufferingHandler
 
 import httpx
 import psycopg
 import pytest
+from litestar.testing import TestClient
+from psycopg.conninfo import conninfo_to_dict
 
 from orderledger.domain.ledger import Ledger
+from orderledger.http.app import create_app
+from orderledger.storage import event_recorder
+from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import PostgresAddress, Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -62,9 +71,14 @@ def charges(store: Store) -> Decimal:
     return store.ledger.account("network").charges
 
 
+# pg_locks shows the whole server's locks; other test runs hold the same keys elsewhere.
+THIS_DATABASE = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+
 def lock_holders(conn: psycopg.Connection[tuple[object, ...]]) -> list[int]:
     rows = conn.execute(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted",
+        f"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND granted "
+        f"AND {THIS_DATABASE}",
         (ACCOUNT_LOCK_SPACE,),
     ).fetchall()
     return [int(row[0]) for row in rows]
@@ -73,7 +87,7 @@ def lock_holders(conn: psycopg.Connection[tuple[object, ...]]) -> list[int]:
 def waiting_for_the_events_table(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
     row = conn.execute(
         "SELECT count(*) FROM pg_locks WHERE relation = 'orderledger_events'::regclass "
-        "AND NOT granted"
+        f"AND NOT granted AND {THIS_DATABASE}"
     ).fetchone()
     return bool(row and row[0])
 
@@ -153,10 +167,18 @@ def recorded(store: Store) -> tuple[Decimal, int]:
     return store.ledger.account("network").balance, len(events)
 
 
-@pytest.mark.parametrize("command", ["deposit", "fail report", "refill request"])
-def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
-    postgres: PostgresAddress, settings: Settings, store: Store, key: str, command: str
-) -> None:
+# (balance moved, events recorded) by doing each command once
+DONE_ONCE = {
+    "deposit": (Decimal("5"), 1),  # the deposit
+    "fail report": (Decimal("0.25"), 3),  # Failed, the refund, the link freed
+    "refill request": (Decimal("0"), 2),  # the refill, and its order's note of it
+}
+
+
+def run_with_its_commit_cut(
+    postgres: PostgresAddress, settings: Settings, store: Store, command: str
+) -> tuple[Decimal, int]:
+    """Run the command on a ledger whose COMMIT of it is cut; what it moved and recorded."""
     marker, run = cut_commands(store)[command]
     balance, events = recorded(store)
     with postgres_proxy(postgres) as proxy:
@@ -168,13 +190,26 @@ def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
         finally:
             operator.close()
     new_balance, new_events = recorded(store)
-    # (balance moved, events recorded) by doing the command once
-    once = {
-        "deposit": (Decimal("5"), 1),  # the deposit
-        "fail report": (Decimal("0.25"), 3),  # Failed, the refund, the link freed
-        "refill request": (Decimal("0"), 2),  # the refill, and its order's note of it
-    }
-    assert (new_balance - balance, new_events - events) == once[command]
+    return new_balance - balance, new_events - events
+
+
+@pytest.mark.parametrize("command", list(DONE_ONCE))
+def test_a_command_whose_connection_dies_during_its_commit_is_done_once(
+    postgres: PostgresAddress, settings: Settings, store: Store, key: str, command: str
+) -> None:
+    assert run_with_its_commit_cut(postgres, settings, store, command) == DONE_ONCE[command]
+
+
+def test_a_commit_cut_once_the_time_to_retry_is_spent_is_still_looked_up_before_failing(
+    postgres: PostgresAddress,
+    settings: Settings,
+    store: Store,
+    key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No time left to try again: the deposit must still learn that its COMMIT was carried out.
+    monkeypatch.setattr(event_recorder, "FIND_OUT_SECONDS", 0.0)
+    assert run_with_its_commit_cut(postgres, settings, store, "deposit") == DONE_ONCE["deposit"]
 
 
 def projected_orders(address: PostgresAddress) -> int:
@@ -265,6 +300,7 @@ class Load:
 
 
 TERMINATIONS = 3
+SSL_REQUEST = (8).to_bytes(4, "big") + (80877103).to_bytes(4, "big")
 
 
 def describe(answer: httpx.Response | Exception) -> str:
@@ -314,3 +350,72 @@ def test_terminating_every_backend_under_load_fails_no_committed_add(
     assert answered_but_missing == []
     assert failures_after == []
     assert len(ok) > 0
+
+
+def test_a_closed_proxy_leaves_no_port_listening_and_no_thread_behind(
+    postgres: PostgresAddress,
+) -> None:
+    with postgres_proxy(postgres) as proxy:
+        port = proxy.port
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as through:
+            through.sendall(SSL_REQUEST)
+            assert through.recv(1) in (b"N", b"S")  # PostgreSQL answered through the proxy
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    eventually(lambda: not any(t.name == "pg-proxy" for t in threading.enumerate()))
+
+
+def test_the_proxy_stands_in_for_a_server_configured_by_its_url(
+    postgres: PostgresAddress,
+) -> None:
+    configured = PostgresAddress.from_url(f"{postgres.url()}?application_name=test")
+    with postgres_proxy(postgres) as proxy:
+        through = conninfo_to_dict(proxy.address(configured).conninfo())
+    assert (through["host"], through["port"]) == ("127.0.0.1", str(proxy.port))
+
+
+def test_a_pooled_connection_is_handed_out_in_a_process_with_many_files_open(
+    postgres: PostgresAddress,
+) -> None:
+    # A busy server's sockets number past 1024, where select() cannot look.
+    pipes = [os.pipe() for _ in range(600)]
+    try:
+        pool: FreshConnectionPool[psycopg.Connection[tuple[object, ...]]] = FreshConnectionPool(
+            postgres.conninfo(), min_size=1, max_size=1, open=True
+        )
+        with pool, pool.connection() as conn:
+            assert conn.fileno() > 1024
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        for pipe in pipes:
+            for end in pipe:
+                os.close(end)
+
+
+def test_a_fault_that_is_not_an_outage_is_logged_with_its_traceback(
+    postgres: PostgresAddress, settings: Settings, store: Store, key: str
+) -> None:
+    logged = BufferingHandler(capacity=100)
+    logging.getLogger("orderledger.http.app").addHandler(logged)
+    try:
+        with TestClient(create_app(settings, projector=False)) as client:
+            with psycopg.connect(postgres.conninfo(), autocommit=True) as conn:
+                conn.execute("DROP TABLE orderledger_events")  # a broken schema: no outage
+            fields = {"action": "add", "service": "1", "link": "x", "quantity": "100"}
+            answer = client.post("/api/v2", data={"key": key, **fields})
+    finally:
+        logging.getLogger("orderledger.http.app").removeHandler(logged)
+    assert answer.status_code == 503
+    [record] = logged.buffer
+    assert (record.levelname, record.exc_info is not None) == ("ERROR", True)
+
+
+def test_the_lock_holders_terminated_are_only_this_databases(postgres: PostgresAddress) -> None:
+    # Other test runs share the server, each in its own database, with the same lock keys.
+    elsewhere = replace(postgres, dbname="postgres")
+    with (
+        psycopg.connect(elsewhere.conninfo(), autocommit=True) as other_run,
+        psycopg.connect(postgres.conninfo(), autocommit=True) as watcher,
+    ):
+        other_run.execute("SELECT pg_advisory_lock(%s, 1)", (ACCOUNT_LOCK_SPACE,))
+        assert lock_holders(watcher) == []

@@ -121,6 +121,8 @@ def test_a_get_with_a_long_query_string_is_answered_in_json(
 
         huge = f"/api/v2?key={key}&action=balance&pad={'x' * 3_000_000}"
         got = exchange(url, f"GET {huge} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert [e for e in got.errors if e.startswith("receiving")] == []
+        assert got.ended_cleanly
         assert got.headers["content-type"] == "application/json"
         assert got.status == 400
         assert got.json() == {"error": "Incorrect request: request line or headers too large"}

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -22,7 +21,12 @@ from orderledger.domain.order import Order
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
-from tests.integration.servers import environment, free_port, running_server
+from tests.integration.servers import (
+    environment,
+    free_port,
+    running_server,
+    wait_until_serving,
+)
 
 SERVE = [sys.executable, "-m", "orderledger.cli.main", "serve"]
 CLIENTS = 6
@@ -54,15 +58,7 @@ def killable_server(settings: Settings, workers: int = 2) -> Iterator[tuple[str,
     )
     url = f"http://127.0.0.1:{port}/api/v2"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.post(url, data={}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+        wait_until_serving(url, process)
         yield url, process.pid
     finally:
         with_group_killed(process.pid)
@@ -108,7 +104,7 @@ def statuses(url: str, key: str, numbers: list[int]) -> dict[str, dict[str, str]
 def placed_orders(store: Store) -> list[Order]:
     notifications = store.ledger.recorder.select_notifications(start=None, limit=1_000_000)
     events = (store.ledger.mapper.to_domain_event(n) for n in notifications)
-    numbers = [e.number for e in events if isinstance(e, Order.Placed)]  # type: ignore[attr-defined]
+    numbers = [e.number for e in events if isinstance(e, Order.Placed)]
     orders = [store.ledger.order(n) for n in numbers]
     return [o for o in orders if o is not None]
 

@@ -18,7 +18,7 @@ from orderledger.bench.servers import children, cmdline, free_port, listening
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import open_account
-from tests.integration.servers import environment
+from tests.integration.servers import environment, stop_server
 
 pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 60.0
@@ -45,12 +45,7 @@ def wait_for_workers(process: subprocess.Popen[str], port: int, workers: int) ->
 
 def stop(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop_server(process)
 
 
 @contextmanager
@@ -61,6 +56,17 @@ def deployment(settings: Settings, port: int, workers: int = 2) -> Iterator[subp
         yield process
     finally:
         stop(process)
+
+
+def assert_refused(second: subprocess.Popen[str], port: int) -> None:
+    try:
+        _, err = second.communicate(timeout=30)
+    finally:
+        stop(second)
+    assert second.returncode != 0
+    assert err.strip().splitlines()[-1] == (
+        f"error: port {port} is already in use (another server listens on it); not starting"
+    )
 
 
 def balances(port: int, key: str, count: int) -> list[object]:
@@ -89,15 +95,7 @@ def test_a_second_deployment_on_a_taken_port_is_refused_and_the_first_keeps_all_
     funded_key(other)
     port = free_port()
     with deployment(settings, port):
-        second = serve(other, port)
-        try:
-            _, err = second.communicate(timeout=30)
-        finally:
-            stop(second)
-        assert second.returncode != 0
-        assert err.strip().splitlines()[-1] == (
-            f"error: port {port} is already in use (another server listens on it); not starting"
-        )
+        assert_refused(serve(other, port), port)
         assert balances(port, key, 10) == [{"balance": "7.00000", "currency": "USD"}] * 10
 
 
@@ -106,15 +104,8 @@ def test_a_single_worker_deployment_is_refused_on_a_taken_port_too(
 ) -> None:
     port = free_port()
     with deployment(settings, port):
-        second = serve(Settings(postgres=None, data_dir=tmp_path / "other"), port, workers=1)
-        try:
-            _, err = second.communicate(timeout=30)
-        finally:
-            stop(second)
-        assert second.returncode != 0
-        assert err.strip().splitlines()[-1] == (
-            f"error: port {port} is already in use (another server listens on it); not starting"
-        )
+        other = Settings(postgres=None, data_dir=tmp_path / "other")
+        assert_refused(serve(other, port, workers=1), port)
 
 
 def test_a_worker_that_dies_is_replaced_on_the_same_port(settings: Settings) -> None:

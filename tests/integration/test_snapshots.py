@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,6 @@ from itertools import chain
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
@@ -37,6 +35,8 @@ from orderledger.domain.snapshots import AGGREGATE_TYPES
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
+from tests.integration.refusals import refuse_inserts
+from tests.old_snapshots import OLD_ACCOUNT
 
 DEFAULT, DRIP, SUBSCRIPTION, PACKAGE, COMMENTS, CHANGED, DISABLED = 1, 2, 3, 4, 5, 6, 7
 LEASE = timedelta(minutes=15)
@@ -306,19 +306,6 @@ def test_snapshots_every_few_events_keep_every_command_working(settings: Setting
         store.close()
 
 
-# An Account snapshot exactly as orderledger wrote it before snapshots were read back typed:
-# postpaid, showing 10, charged 0.25 (by its first order).
-OLD_SNAPSHOT = (
-    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T08:49:00.105851+00:00"},'
-    b'"topic":"orderledger.domain.account:Account","state":{"_created_on":{"_type_":'
-    b'"datetime_iso","_data_":"2026-12-01T08:49:00.105703+00:00"},"_modified_on":{"_type_":'
-    b'"datetime_iso","_data_":"2026-12-01T08:49:00.105813+00:00"},"name":"network",'
-    b'"currency":"USD","billing":"postpaid","credit":{"_type_":"decimal_str","_data_":'
-    b'"10.00000"},"deposits":{"_type_":"decimal_str","_data_":"0.00000"},"charges":{"_type_":'
-    b'"decimal_str","_data_":"0.25000"},"refunds":{"_type_":"decimal_str","_data_":"0.00000"}}}'
-)
-
-
 def test_a_store_with_snapshots_written_by_the_old_code_keeps_its_postpaid_accounts(
     settings: Settings,
 ) -> None:
@@ -328,7 +315,7 @@ def test_a_store_with_snapshots_written_by_the_old_code_keeps_its_postpaid_accou
         account, _ = open_account(store, billing=Billing.POSTPAID, credit="10")
         place(store.ledger, account.id, DEFAULT, link="https://x/1", quantity=100)
         assert store.ledger.snapshots is not None
-        stored = StoredEvent(account.id, 2, "eventsourcing.domain:Snapshot", OLD_SNAPSHOT)
+        stored = StoredEvent(account.id, 2, "eventsourcing.domain:Snapshot", OLD_ACCOUNT)
         store.ledger.snapshots.recorder.insert_events([stored])
     finally:
         store.close()
@@ -347,22 +334,7 @@ def refuse_snapshots(settings: Settings, store: Store) -> None:
     """Make the database refuse every snapshot with a constraint error, the kind `retrying`
     takes for a concurrent change."""
     table = store.ledger.snapshots.recorder.events_table_name  # type: ignore[union-attr]
-    if settings.postgres is None:
-        with sqlite3.connect(settings.data_dir / "events.sqlite") as conn:
-            conn.execute(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'snapshots refused'); END"
-            )
-        return
-    with psycopg.connect(settings.postgres.conninfo(), autocommit=True) as conn:
-        conn.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'snapshots refused' USING ERRCODE = 'unique_violation'; END $$"
-        )
-        conn.execute(
-            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "  # type: ignore[arg-type]
-            "FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
+    refuse_inserts(settings, "events.sqlite", table, "snapshots refused", "unique_violation")
 
 
 def test_a_deposit_whose_snapshot_is_refused_succeeds_and_is_recorded_once(

@@ -22,6 +22,7 @@ from orderledger.domain.snapshots import (
     identical,
 )
 from orderledger.domain.transcoder import ledger_transcoder
+from tests.old_snapshots import OLD_ACCOUNT, OLD_REFILL
 
 MAPPER = SnapshotMapper(ledger_transcoder())
 
@@ -62,26 +63,6 @@ def test_values_json_can_carry_come_back_identical(value: Any) -> None:
 def test_a_snapshot_that_would_not_read_back_identical_is_refused(value: Any) -> None:
     with pytest.raises(UnfaithfulSnapshot, match="value"):
         faithful_snapshot(MAPPER, Holder(value))
-
-
-# Exactly as orderledger wrote them before snapshots were read back typed.
-OLD_ACCOUNT = (
-    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T08:49:00.105851+00:00"},'
-    b'"topic":"orderledger.domain.account:Account","state":{"_created_on":{"_type_":'
-    b'"datetime_iso","_data_":"2026-12-01T08:49:00.105703+00:00"},"_modified_on":{"_type_":'
-    b'"datetime_iso","_data_":"2026-12-01T08:49:00.105813+00:00"},"name":"network",'
-    b'"currency":"USD","billing":"postpaid","credit":{"_type_":"decimal_str","_data_":'
-    b'"10.00000"},"deposits":{"_type_":"decimal_str","_data_":"0.00000"},"charges":{"_type_":'
-    b'"decimal_str","_data_":"0.25000"},"refunds":{"_type_":"decimal_str","_data_":"0.00000"}}}'
-)
-OLD_REFILL = (
-    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T08:49:00.106321+00:00"},'
-    b'"topic":"orderledger.domain.refill:Refill","state":{"_created_on":{"_type_":"datetime_iso",'
-    b'"_data_":"2026-12-01T08:49:00.106246+00:00"},"_modified_on":{"_type_":"datetime_iso",'
-    b'"_data_":"2026-12-01T08:49:00.106299+00:00"},"number":7,"order_number":3,"account_id":'
-    b'{"_type_":"uuid_hex","_data_":"403f2107403d50f6a816a39ee9f7c361"},"status":"In progress",'
-    b'"reason":"","claimed_by":null,"claim_expires_at":null}}'
-)
 
 
 def old_snapshot(state: bytes, version: int) -> Any:

@@ -51,6 +51,8 @@ class Checked:
     service_type: str
     request: OrderRequest
     charge: Decimal
+    # The order's details as recorded: a subscription keeps the rate its posts are charged at.
+    details: dict[str, Any]
 
 
 Outcome = Order | LedgerError
@@ -85,7 +87,10 @@ def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service |
             service.rate, request.charged_quantity, flat=request.charging is Charging.FLAT
         )
     )
-    return Checked(command.service_number, service.type, request, charge)
+    details = request.details
+    if request.charging is Charging.PER_POST:
+        details = {**details, "rate": str(service.rate)}
+    return Checked(command.service_number, service.type, request, charge, details)
 
 
 class Batch:
@@ -130,7 +135,7 @@ class Batch:
             interval=request.interval,
             charged_quantity=request.charged_quantity,
             charge=charge,
-            details=request.details,
+            details=checked.details,
         )
         self.changed[order.id] = order
         if charge:

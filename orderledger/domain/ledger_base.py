@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,8 +19,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, Recording, Transcoder
 
 from orderledger.domain.account import Account
+from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.errors import InvalidTransition, UnknownAccount, UnknownOrder
-from orderledger.domain.ids import account_id, order_id, service_id
+from orderledger.domain.ids import account_id, active_link_id, order_id, service_id
 from orderledger.domain.order import Order
 from orderledger.domain.sequences import NumberSequence
 from orderledger.domain.service import Service
@@ -154,6 +156,16 @@ class LedgerBase(Application[UUID]):
     def service(self, number: int) -> Service | None:
         return self.load(Service, service_id(number))
 
+    def service_as_at(self, number: int, moment: datetime) -> Service | None:
+        """The service as it was at that moment (None if it was not listed yet)."""
+        events = [
+            event
+            for event in self.events.get(service_id(number))
+            if isinstance(event, Aggregate.Event) and event.timestamp <= moment
+        ]
+        service: Any = apply_events(None, events) if events else None
+        return service if isinstance(service, Service) else None
+
     def order(self, number: int) -> Order | None:
         return self.load(Order, order_id(number))
 
@@ -163,6 +175,19 @@ class LedgerBase(Application[UUID]):
         if order is None or order.account_id != account:
             raise UnknownOrder(str(number))
         return order
+
+    def freed_link(self, order: Order) -> ActiveLink | None:
+        """The link guard the order holds, released now that the order has ended (None if it
+        holds none)."""
+        if not order.link:
+            return None
+        guard = self.load(
+            ActiveLink, active_link_id(order.account_id, order.service_number, order.link)
+        )
+        if guard is None or guard.order_number != order.number:
+            return None
+        guard.record_released(order.number)
+        return guard
 
     def unfinished_order(self, number: int) -> Order:
         order = self.order(number)

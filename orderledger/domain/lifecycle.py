@@ -16,10 +16,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.claims import STAFF, Claims, Reporter, ensure_holder, utc_now
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
-from orderledger.domain.ids import active_link_id, refill_id
+from orderledger.domain.ids import refill_id
 from orderledger.domain.money import ZERO, share_of
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
@@ -56,13 +55,9 @@ class Fulfilment(Claims, Subscriptions):
             account = self.account(order.account_id)
             account.record_refund(order_number=order.number, amount=refund)
             changed.append(account)
-        if order.link:
-            guard = self.load(
-                ActiveLink, active_link_id(order.account_id, order.service_number, order.link)
-            )
-            if guard is not None and guard.order_number == order.number:
-                guard.record_released(order.number)
-                changed.append(guard)
+        guard = self.freed_link(order)
+        if guard is not None:
+            changed.append(guard)
         self.save(*changed)
         return order
 

@@ -36,10 +36,12 @@ class Subscriptions(LedgerBase):
         return order
 
     def post_rate(self, order: Order) -> Decimal:
+        """The service's rate when the order was placed: kept in its details since placing
+        keeps it, else (an order placed before that) read from the service's own history."""
         fixed = order.details.get("rate")
         if fixed is not None:
             return Decimal(str(fixed))
-        service = self.service(order.service_number)  # placed before rates were fixed
+        service = self.service_as_at(order.service_number, order.created_on)
         return service.rate if service is not None else ZERO
 
     def report_post(
@@ -79,9 +81,11 @@ class Subscriptions(LedgerBase):
             order.record_post(post=post, quantity=quantity, charge=charge, by=by.name)
             if charge:
                 account.record_charge(order_number=order.number, amount=charge)
+            ended = None
             if order.posts_left == 0:
                 order.trigger_event(Order.Completed, refund=ZERO, by=by.name)
-            self.save(order, account)
+                ended = self.freed_link(order)
+            self.save(order, account, ended)
             return order
 
         return self.retrying(decide)
@@ -100,7 +104,7 @@ class Subscriptions(LedgerBase):
             if ends_at is None or moment < ends_at:
                 raise InvalidTransition(f"subscription {number} has not expired")
             order.trigger_event(Order.Completed, refund=ZERO, by=by.name)
-            self.save(order)
+            self.save(order, self.freed_link(order))
             return order
 
         return self.retrying(decide)

@@ -183,10 +183,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if not service.enabled and change != "disable":
             service.enabled = True  # a file changes a disabled service only by listing it again
         match change:
-            case "rate" if service.type != "Subscriptions":
+            case "rate":
                 service.rate = money_step(service.rate)
-            case "rate":  # posts take the current rate: see test_found_by_the_model.py
-                service.cancel = not service.cancel
             case "limits":
                 service.max = (
                     service.min * 2 if service.max > service.min * 2 else service.min * 500

@@ -16,19 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from orderledger.dispatch.work import Dispatcher
-from orderledger.storage.locks import SWEEP_LOCK, PostgresSessionLock, SessionLock, session_lock
+from orderledger.storage.locks import SWEEP_LOCK, SessionLock, session_lock
 from orderledger.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 5.0  # seconds: how long at most an expired claim still shows Processing
-
-
-class PostgresSweepLock(PostgresSessionLock):
-    """The sweep's lock on PostgreSQL, from a connection string alone."""
-
-    def __init__(self, conninfo: str) -> None:
-        super().__init__(conninfo, SWEEP_LOCK, "sweep")
 
 
 def leadership(store: Store) -> SessionLock:

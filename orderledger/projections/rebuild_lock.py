@@ -41,10 +41,6 @@ def only_rebuild(db: Database) -> Iterator[None]:
     try:
         if not lock.take():
             raise RebuildRunning(lock.holder().removeprefix(HOLDER_PREFIX))
-    except BaseException:
-        lock.release()
-        raise
-    try:
         yield
     finally:
         lock.release()

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from orderledger.dispatch import queue, sweep
 from orderledger.http.app import create_app
 from orderledger.projections.work_queue import REFILL
+from orderledger.storage.locks import SWEEP_LOCK, PostgresSessionLock
 from orderledger.storage.settings import Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
@@ -125,8 +126,8 @@ def test_a_sweep_whose_lock_connection_died_gives_the_lead_to_another(
     if backend != "postgres":
         pytest.skip("a PostgreSQL session lock")
     first, second = (
-        sweep.PostgresSweepLock(conninfo(store)),
-        sweep.PostgresSweepLock(conninfo(store)),
+        PostgresSessionLock(conninfo(store), SWEEP_LOCK, "sweep"),
+        PostgresSessionLock(conninfo(store), SWEEP_LOCK, "sweep"),
     )
     try:
         assert first.acquire() and not second.acquire()

@@ -12,8 +12,6 @@ import psycopg
 from orderledger.storage.settings import PostgresAddress
 from orderledger.storage.store import Store
 
-# Advisory locks of one `add` batch per account (orderledger.http.account_locks.LOCK_SPACE).
-ACCOUNT_LOCK_SPACE = 0x6F6C
 TERMINATE_SQL = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid()"

@@ -28,12 +28,12 @@ from psycopg.conninfo import conninfo_to_dict
 from orderledger.domain.ledger import Ledger
 from orderledger.http.app import create_app
 from orderledger.storage import event_recorder
+from orderledger.storage.locks import ACCOUNT_LOCK_SPACE
 from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import PostgresAddress, Settings
 from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.integration.faults import (
-    ACCOUNT_LOCK_SPACE,
     add,
     call,
     eventually,

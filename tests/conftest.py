@@ -17,12 +17,12 @@ from litestar.testing import TestClient
 
 from orderledger.bench.postgres import fresh_database
 from orderledger.bench.preload import default_catalogue
+from orderledger.bootstrap import Store
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
 from orderledger.http.app import create_app
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import PostgresAddress, Settings
-from orderledger.storage.store import Store
 
 ADMIN_URL = os.environ.get(
     "ORDERLEDGER_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.conftest import entry, open_account
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from orderledger.http.arrivals import Arrivals
+from orderledger.application.arrivals import Arrivals
 
 
 def test_a_lone_request_waits_for_nobody() -> None:

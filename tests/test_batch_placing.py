@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orderledger.domain.batch_placing import PlaceOrder
+from orderledger.application.batch_placing import PlaceOrder
+from orderledger.bootstrap import Store
 from orderledger.domain.errors import (
     ActiveOrderWithLink,
     NotEnoughFunds,
@@ -12,7 +13,6 @@ from orderledger.domain.errors import (
     UnknownService,
 )
 from orderledger.domain.order import Order
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import use_settings
 
 REPO = Path(__file__).resolve().parents[1]

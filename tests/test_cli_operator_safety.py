@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, use_settings
 
 

@@ -8,11 +8,11 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from orderledger.application.ledger_base import apply_events
+from orderledger.bootstrap import Store
 from orderledger.domain.account import Account
 from orderledger.domain.ids import account_id
-from orderledger.domain.ledger_base import apply_events
 from orderledger.storage.event_recorder import TextArrayRecorder, events_literal
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 
 AWKWARD_TEXTS = ['quote " and backslash \\ and \\"', "{braces},(parens) 'single'", "é ✓ \u2028"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.projections.live import PostgresLeadership
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 
 

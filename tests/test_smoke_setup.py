@@ -1,4 +1,4 @@
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.conftest import entry, open_account
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 
 

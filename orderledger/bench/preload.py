@@ -14,13 +14,13 @@ from pathlib import Path
 
 import psycopg
 
+from orderledger.application.batch_placing import PlaceOrder
+from orderledger.bootstrap import Store
 from orderledger.domain.account import Billing
-from orderledger.domain.batch_placing import PlaceOrder
 from orderledger.domain.catalogue import CatalogueEntry, read_catalogue
 from orderledger.domain.errors import LedgerError
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.storage.credentials import Role
-from orderledger.storage.store import Store
 
 CATALOGUE_FILE = "large-provider-services-2025-02.json"
 ACCOUNT = "bench-network"

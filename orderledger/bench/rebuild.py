@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
+from orderledger.bootstrap import Store
 from orderledger.projections.rebuild import rebuild
 from orderledger.projections.registry import PROJECTIONS
-from orderledger.storage.store import Store
 
 
 def rebuild_everything(store: Store) -> int:

@@ -22,8 +22,8 @@ from orderledger.bench import lag, preload, rebuild, servers
 from orderledger.bench.load import LoadResult, LoadSpec
 from orderledger.bench.postgres import fresh_database
 from orderledger.bench.report import Figures
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 
 LAG_RATE = 300.0
 SAMPLE_REQUESTS = 2_000

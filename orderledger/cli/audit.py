@@ -11,10 +11,10 @@ import argparse
 import json
 from datetime import datetime
 
-from orderledger.audit.facts import InvalidMoment, parse_moment
-from orderledger.audit.history import HistoryEntry, OrderHistory, OrderNotFound, OrderState
-from orderledger.audit.history import order_history as read_history
 from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.views.event_facts import InvalidMoment, parse_moment
+from orderledger.views.order_history import HistoryEntry, OrderHistory, OrderNotFound, OrderState
+from orderledger.views.order_history import order_history as read_history
 
 
 def register_history(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+from orderledger.bootstrap import Store
 from orderledger.domain.errors import LedgerError, UnknownOrder, UnknownRefill, UnknownService
 from orderledger.domain.money import InvalidAmount, parse_amount
 from orderledger.projections.runner import ConcurrentProjection
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import SettingsError
-from orderledger.storage.store import Store
 
 
 class CommandFailed(Exception):

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeAlias
 
+from orderledger.application.claiming import Dispatcher
+from orderledger.application.ledger import Ledger
 from orderledger.cli.audit import register_history
 from orderledger.cli.common import CommandFailed, opened_store
-from orderledger.dispatch.views import work_order
-from orderledger.dispatch.work import Dispatcher
 from orderledger.domain.claims import STAFF
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
+from orderledger.http.fulfilment_schemas import work_order
 
 Actions: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 

@@ -8,11 +8,11 @@ import sys
 from tqdm import tqdm
 
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
+from orderledger.projections.lag import projection_status
 from orderledger.projections.rebuild import REBUILD_PAGE_SIZE, Rebuild
 from orderledger.projections.rebuild_lock import RebuildRunning, only_rebuild
 from orderledger.projections.registry import BY_NAME, PROJECTIONS
 from orderledger.projections.runner import FoldFailed
-from orderledger.projections.status import projection_status
 from orderledger.projections.verify import verify
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import opened_store
 from orderledger.domain.claims import STAFF
 from orderledger.domain.refill import Refill
-from orderledger.storage.store import Store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from orderledger.application.ledger import Ledger
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
 from orderledger.domain.catalogue import (
     CatalogueEntry,
@@ -16,7 +17,6 @@ from orderledger.domain.catalogue import (
     plan_import,
     read_catalogue,
 )
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.service import Service
 from orderledger.projections.catalogue import CATALOGUE
 from orderledger.projections.tables import Target, select_sql

@@ -7,10 +7,10 @@ import csv
 import json
 import sys
 
-from orderledger.audit.statement import AccountNotFound, Statement, account_statement
 from orderledger.cli.audit import moment
 from orderledger.cli.common import CommandFailed, opened_store
 from orderledger.domain.money import wire
+from orderledger.views.account_statement import AccountNotFound, Statement, account_statement
 
 COLUMNS = ("time", "version", "entry", "order", "amount", "balance")
 

@@ -28,10 +28,10 @@ from litestar.types import (
     Send,
 )
 
+from orderledger.application.group_commit import AddBatcher
+from orderledger.application.ledger import Ledger
 from orderledger.domain.errors import IncorrectRequest, LedgerError, UnknownOrder, UnknownRefill
-from orderledger.domain.ledger import Ledger
 from orderledger.http import presenters
-from orderledger.http.add_batcher import AddBatcher
 from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
 from orderledger.http.parsing import (
     ACTIONS,
@@ -48,11 +48,11 @@ from orderledger.http.parsing import (
     split_ids,
     valid_id,
 )
-from orderledger.http.reads import Answers, Behind, ReadModels
-from orderledger.http.status_reads import key_holder
 from orderledger.projections import replay
 from orderledger.projections.account_balance import AccountBalanceRow
 from orderledger.projections.catalogue import ServiceRow
+from orderledger.views.reads import Answers, Behind, ReadModels
+from orderledger.views.status_answers import key_holder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -18,19 +18,19 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from psycopg_pool import PoolTimeout
 
-from orderledger.dispatch.sweep import Sweeper
-from orderledger.http.account_locks import AccountLocks
-from orderledger.http.add_batcher import AddBatcher
+from orderledger.application.account_locks import AccountLocks
+from orderledger.application.group_commit import AddBatcher
+from orderledger.application.sweep import Sweeper
+from orderledger.bootstrap import Store
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
-from orderledger.http.dispatch import DISPATCH_HANDLERS, app_clock
-from orderledger.http.event_tail import EventTable
-from orderledger.http.reads import PostgresQuery, Query, ReadModels, SQLiteQuery
+from orderledger.http.fulfilment import DISPATCH_HANDLERS, app_clock
 from orderledger.projections.live import LiveProjection
 from orderledger.projections.ready import catch_up_before_serving
 from orderledger.storage.database import SQLiteDatabase
 from orderledger.storage.settings import Settings, one_line
-from orderledger.storage.store import Store
+from orderledger.views.event_tail import EventTable
+from orderledger.views.reads import PostgresQuery, Query, ReadModels, SQLiteQuery
 
 log = logging.getLogger(__name__)
 

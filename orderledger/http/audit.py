@@ -11,10 +11,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
 
-from orderledger.audit.history import HistoryEntry, OrderNotFound, OrderState, order_history
 from orderledger.http.api_v2 import ApiContext, in_thread
 from orderledger.http.bearer import bearer_subject
 from orderledger.storage.credentials import Role
+from orderledger.views.order_history import HistoryEntry, OrderNotFound, OrderState, order_history
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
 from orderledger.http.api_v2 import ApiContext
-from orderledger.http.reads import KEY_SQL
 from orderledger.storage.credentials import Role, token_hash
+from orderledger.views.reads import KEY_SQL
 
 
 async def bearer_subject(request: Request[Any, Any, Any], role: Role) -> str:

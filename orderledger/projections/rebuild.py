@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from orderledger.domain.ledger import Ledger
+from orderledger.application.ledger import Ledger
 from orderledger.projections import failures
 from orderledger.projections.base import Projection
 from orderledger.projections.rebuild_lock import only_rebuild

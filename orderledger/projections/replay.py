@@ -13,8 +13,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from orderledger.application.ledger import Ledger
 from orderledger.domain.ids import order_id, refill_id
-from orderledger.domain.ledger import Ledger
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.base import Projection, fold, fold_into
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow

@@ -23,7 +23,7 @@ from eventsourcing.domain import CanInitAggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-from orderledger.domain.ledger import Ledger
+from orderledger.application.ledger import Ledger
 from orderledger.projections import failures
 from orderledger.projections.failures import Failure, Unreadable, new_failure
 from orderledger.projections.tables import (

@@ -17,7 +17,7 @@ from typing import Any
 
 from eventsourcing.utils import resolve_topic
 
-from orderledger.domain.ledger import Ledger
+from orderledger.application.ledger import Ledger
 from orderledger.domain.money import ZERO, wire
 from orderledger.domain.order import Order
 from orderledger.projections import failures

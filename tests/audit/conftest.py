@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.cli.main import main
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.tables import Target, select_sql
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, use_settings
 
 

@@ -5,7 +5,7 @@ import io
 import json
 from decimal import Decimal
 
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.audit.conftest import Cli, audited_order
 
 

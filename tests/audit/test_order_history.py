@@ -5,8 +5,8 @@ import json
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.storage.credentials import Role
-from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, audited_order
 
 EXPECTED_EVENTS = [

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.domain.order import Order
 from orderledger.projections import failures
@@ -23,7 +24,6 @@ from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import FoldFailed, Projector
 from orderledger.projections.tables import Target
 from orderledger.projections.verify import verify
-from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, busy_ledger, live_tables
 from tests.conftest import open_account
 

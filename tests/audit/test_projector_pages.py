@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import ConcurrentProjection, Projector
 from orderledger.projections.tables import Target, select_sql
-from orderledger.storage.store import Store
 from tests.audit.conftest import busy_ledger, live_tables
 
 

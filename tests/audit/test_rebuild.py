@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.projections.rebuild import Rebuild, rebuild_target
 from orderledger.projections.registry import BY_NAME, PROJECTIONS
 from orderledger.projections.verify import verify
-from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, busy_ledger, live_tables
 from tests.conftest import open_account
 
@@ -104,7 +104,7 @@ import os, signal
 from orderledger.projections import runner
 from orderledger.projections.rebuild import rebuild
 from orderledger.projections.registry import PROJECTIONS
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 
 calls = []
 upsert_rows = runner.upsert_rows

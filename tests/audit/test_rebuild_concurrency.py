@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.projections.rebuild import Rebuild, rebuild
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.verify import verify
-from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, busy_ledger, live_tables
 from tests.conftest import open_account
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
-from orderledger.storage.store import Store
 from tests.audit.conftest import Cli, busy_ledger
 
 

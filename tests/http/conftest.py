@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.conftest import entry, open_account
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.domain.account import Billing
 from orderledger.http.app import create_app
-from orderledger.storage.store import Store
 from tests.conftest import open_account, settle
 from tests.http.conftest import Network
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.conftest import settle
 from tests.http.conftest import Network
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.domain.catalogue import CatalogueEntry
 from orderledger.http.app import create_app
 from orderledger.storage.credentials import Role
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, settle
 from tests.http.conftest import Network
 

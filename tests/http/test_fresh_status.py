@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.http import presenters
 from orderledger.http.app import create_app
-from orderledger.http.status_reads import key_holder
 from orderledger.projections import replay
 from orderledger.storage.credentials import Role
-from orderledger.storage.store import Store
+from orderledger.views.status_answers import key_holder
 from tests.conftest import entry, open_account
 from tests.http.conftest import Network
 

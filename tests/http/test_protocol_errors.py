@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.conftest import open_account, settle
 from tests.http.conftest import Network
 

@@ -7,13 +7,13 @@ from decimal import Decimal
 import msgspec
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.domain.money import wire
 from orderledger.http import presenters
 from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
 from orderledger.projections.rebuild import rebuild
 from orderledger.projections.tables import Target, column_names
-from orderledger.storage.store import Store
 from tests.audit.conftest import busy_ledger
 from tests.conftest import open_account
 from tests.http.conftest import Network

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import psycopg
 
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import PostgresAddress
-from orderledger.storage.store import Store
 
 TERMINATE_SQL = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

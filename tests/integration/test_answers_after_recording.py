@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import use_settings
 from tests.integration.refusals import refuse_inserts
 

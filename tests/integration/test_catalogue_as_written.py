@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import open_account, settle, use_settings
 
 

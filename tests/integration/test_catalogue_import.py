@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.domain.catalogue import CatalogueEntry, CatalogueError, read_catalogue
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import REAL_CATALOGUE, open_account, settle, use_settings
 
 

@@ -25,13 +25,13 @@ import pytest
 from litestar.testing import TestClient
 from psycopg.conninfo import conninfo_to_dict
 
-from orderledger.domain.ledger import Ledger
+from orderledger.application.ledger import Ledger
+from orderledger.bootstrap import Store
 from orderledger.http.app import create_app
 from orderledger.storage import event_recorder
 from orderledger.storage.locks import ACCOUNT_LOCK_SPACE
 from orderledger.storage.pools import FreshConnectionPool
 from orderledger.storage.settings import PostgresAddress, Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.integration.faults import (
     add,

@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.projections.base import fold
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.tables import Target, load_rows
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, settle
 from tests.integration.servers import environment
 
@@ -20,7 +20,7 @@ from tests.integration.servers import environment
 CRASHING_WRITER = textwrap.dedent(
     """
     import os, sys, uuid
-    from orderledger.storage.store import Store
+    from orderledger.bootstrap import Store
     store = Store.open()
     for i in range(25):
         store.ledger.place_order(uuid.UUID(sys.argv[1]), 1, {"link": f"l{i}", "quantity": "100"})

@@ -11,8 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import PostgresAddress, Settings, SettingsError
-from orderledger.storage.store import Store
 from tests.integration.servers import environment, free_port
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.domain.catalogue import CatalogueEntry
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, settle
 from tests.integration.servers import running_server
 

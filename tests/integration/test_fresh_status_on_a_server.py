@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, settle
 from tests.integration.servers import running_server
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import open_account
 from tests.integration.servers import running_server
 

@@ -17,9 +17,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.domain.order import Order
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.integration.servers import (
     environment,

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.domain.account import Billing
 from orderledger.domain.ids import account_id
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, use_settings
 
 ORDERS = 230  # past the Account's snapshot at its 200th event

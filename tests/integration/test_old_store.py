@@ -21,10 +21,10 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.http.app import create_app
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import settle, use_settings
 
 FIXTURE = Path(__file__).parent.parent / "fixtures_old"

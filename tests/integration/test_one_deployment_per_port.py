@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from orderledger.bench.servers import children, cmdline, free_port, listening
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import open_account
 from tests.integration.servers import environment, stop_server
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from orderledger.bootstrap import Store
 from orderledger.projections.live import LiveProjection
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, settle
 
 

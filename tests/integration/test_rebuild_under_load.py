@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.integration.servers import environment, running_server
 

@@ -23,17 +23,17 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
 import orderledger.domain
+from orderledger.application.ledger import Ledger
+from orderledger.application.ledger_base import apply_events
+from orderledger.bootstrap import Store
 from orderledger.cli.accounts import describe as describe_account
 from orderledger.cli.orders import describe as describe_order
-from orderledger.dispatch.views import work_order
 from orderledger.domain.account import Account, Billing
-from orderledger.domain.ledger import Ledger
-from orderledger.domain.ledger_base import apply_events
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.snapshots import AGGREGATE_TYPES
+from orderledger.http.fulfilment_schemas import work_order
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.integration.refusals import refuse_inserts
 from tests.old_snapshots import OLD_ACCOUNT

@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.domain.claims import utc_now
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 from tests.integration.servers import running_server
 

@@ -6,10 +6,10 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from orderledger.application.ledger import Ledger
 from orderledger.domain.account import Billing
 from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.ids import account_id, active_link_id
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.service import Service

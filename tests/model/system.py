@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.domain.account import Account
 from orderledger.domain.active_link import ActiveLink
@@ -20,7 +21,6 @@ from orderledger.domain.refill import Refill
 from orderledger.domain.service import Service
 from orderledger.http.app import create_app
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 
 # A snapshot every few events of every aggregate type, so each load after a restart starts
 # from one; the ledger's own interval (200 for accounts) is never reached in a short run.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from orderledger.bootstrap import Store
 from orderledger.domain.order import Order
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from orderledger.domain import ledger_base
+from orderledger.application import ledger_base
 from orderledger.storage.settings import Settings
 from tests.model.conftest import TALLIES
 from tests.model.machine import LedgerMachine, Tally, World

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from orderledger.application.ledger import Ledger
 from orderledger.domain.account import Billing
 from orderledger.domain.errors import (
     AccountExists,
@@ -19,7 +20,6 @@ from orderledger.domain.errors import (
     UnknownOrder,
     UnknownService,
 )
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order, OrderStatus
 from tests.conftest import entry
 

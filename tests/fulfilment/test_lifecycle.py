@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.dispatch.conftest import COMMENTS, DEFAULT, PACKAGE, World
+from tests.fulfilment.conftest import COMMENTS, DEFAULT, PACKAGE, World
 
 
 def test_a_default_order_goes_from_pending_to_completed_and_is_refilled(world: World) -> None:

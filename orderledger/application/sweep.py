@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from orderledger.dispatch.work import Dispatcher
+from orderledger.application.claiming import Dispatcher
+from orderledger.bootstrap import Store
 from orderledger.storage.locks import SWEEP_LOCK, SessionLock, session_lock
-from orderledger.storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,16 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.dispatch import queue, sweep
+from orderledger.application import sweep
+from orderledger.bootstrap import Store
 from orderledger.http.app import create_app
 from orderledger.projections.work_queue import REFILL
 from orderledger.storage.locks import SWEEP_LOCK, PostgresSessionLock
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
+from orderledger.views import work_queue as queue
 from tests.conftest import entry, open_account
-from tests.dispatch.conftest import DEFAULT, SUBSCRIPTION
-from tests.dispatch.support import Clock, Network, bot
+from tests.fulfilment.conftest import DEFAULT, SUBSCRIPTION
+from tests.fulfilment.support import Clock, Network, bot
 
 
 def conninfo(store: Store) -> str:

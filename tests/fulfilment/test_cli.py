@@ -6,12 +6,12 @@ from uuid import UUID
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account, use_settings
-from tests.dispatch.support import caught_up
+from tests.fulfilment.support import caught_up
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from orderledger.application.ledger import Ledger
 from orderledger.domain.account import Account
 from orderledger.domain.ids import account_id
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.money import ZERO, wire
 
 

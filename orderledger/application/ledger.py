@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from orderledger.domain.administration import Administration
-from orderledger.domain.lifecycle import Fulfilment
-from orderledger.domain.placing import Placing
+from orderledger.application.administration import Administration
+from orderledger.application.lifecycle import Fulfilment
+from orderledger.application.placing import Placing
 
 
 class Ledger(Administration, Placing, Fulfilment):

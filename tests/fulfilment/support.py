@@ -9,9 +9,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up as caught_up
 from orderledger.storage.credentials import Role
-from orderledger.storage.store import Store
 
 
 @dataclass

@@ -16,13 +16,14 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from orderledger.domain.claims import STAFF, Claims, Reporter, ensure_holder, utc_now
+from orderledger.application.claims import Claims
+from orderledger.application.subscriptions import Subscriptions
+from orderledger.domain.claims import STAFF, Reporter, ensure_holder, utc_now
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
 from orderledger.domain.ids import refill_id
 from orderledger.domain.money import ZERO, share_of
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
-from orderledger.domain.subscriptions import Subscriptions
 
 
 def unfinished(order: Order) -> Order:

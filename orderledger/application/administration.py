@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from eventsourcing.persistence import IntegrityError
 
+from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry
 from orderledger.domain.errors import AccountExists
 from orderledger.domain.ids import account_id
-from orderledger.domain.ledger_base import LedgerBase
 from orderledger.domain.money import ZERO, money
 from orderledger.domain.service import Service
 

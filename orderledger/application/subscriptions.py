@@ -15,13 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.claims import STAFF, SWEEP, Reporter, ensure_holder, utc_now
 from orderledger.domain.errors import (
     InvalidTransition,
     NotEnoughFunds,
     UnknownOrder,
 )
-from orderledger.domain.ledger_base import LedgerBase
 from orderledger.domain.money import ZERO, charge_for
 from orderledger.domain.order import Order
 

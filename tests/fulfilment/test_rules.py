@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from litestar.testing import TestClient
 
-from orderledger.dispatch.work import Dispatcher
+from orderledger.application.claiming import Dispatcher
+from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
-from orderledger.storage.store import Store
 from tests.conftest import entry, open_account
-from tests.dispatch.conftest import DEFAULT, DRIP, SUBSCRIPTION, World
-from tests.dispatch.support import Clock, Network, bot, caught_up
+from tests.fulfilment.conftest import DEFAULT, DRIP, SUBSCRIPTION, World
+from tests.fulfilment.support import Clock, Network, bot, caught_up
 
 
 def event_count(store: Store, number: int) -> int:

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.account import Account
 from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.errors import (
@@ -28,7 +29,6 @@ from orderledger.domain.errors import (
     UnknownService,
 )
 from orderledger.domain.ids import active_link_id
-from orderledger.domain.ledger_base import LedgerBase
 from orderledger.domain.money import ZERO, charge_for
 from orderledger.domain.order import Order
 from orderledger.domain.service import Service

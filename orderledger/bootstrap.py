@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
-from orderledger.domain.ledger import Ledger
+from orderledger.application.ledger import Ledger
 from orderledger.projections.live import (
     EVENTS_CHANNEL,
     FileLeadership,

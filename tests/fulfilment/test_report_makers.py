@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from orderledger.application.claiming import Dispatcher
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
-from orderledger.dispatch.work import Dispatcher
 from orderledger.domain.ids import order_id, refill_id
 from orderledger.domain.order import OrderStatus
 from orderledger.storage.credentials import Role
-from orderledger.storage.store import Store
 from tests.conftest import use_settings
-from tests.dispatch.conftest import DEFAULT, SUBSCRIPTION, World
-from tests.dispatch.support import caught_up
+from tests.fulfilment.conftest import DEFAULT, SUBSCRIPTION, World
+from tests.fulfilment.support import caught_up
 
 Cli = Callable[..., str]  # `orderledger ARGV`'s output; it must succeed
 

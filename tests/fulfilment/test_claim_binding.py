@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from orderledger.bootstrap import Store
 from orderledger.cli.main import main
-from orderledger.storage.store import Store
 from tests.conftest import use_settings
-from tests.dispatch.conftest import DEFAULT, SUBSCRIPTION, World
-from tests.dispatch.support import Bot, bot, caught_up
+from tests.fulfilment.conftest import DEFAULT, SUBSCRIPTION, World
+from tests.fulfilment.support import Bot, bot, caught_up
 
 
 def versions(store: Store, *numbers: int) -> list[int]:

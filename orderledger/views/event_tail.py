@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 if TYPE_CHECKING:
-    from orderledger.http.reads import Query
+    from orderledger.views.reads import Query
 
 PAGE = 1000
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from orderledger.domain.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.application.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.errors import LedgerError, OrderNotCancelable, OrderNotRefillable
-from orderledger.domain.ledger_base import LedgerBase
 from orderledger.domain.order import REFILLABLE, Order
 from orderledger.domain.refill import Refill
 

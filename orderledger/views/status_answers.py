@@ -23,11 +23,11 @@ from typing import Any
 from psycopg.errors import UndefinedColumn
 
 from orderledger.domain.errors import LedgerError
-from orderledger.http.event_tail import EventTable
 from orderledger.http.parsing import Status, parse_action, plain_numbers, split_ids, valid_id
-from orderledger.http.reads import POSITION_SQL, ReadModels
 from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
 from orderledger.storage.credentials import Role, token_hash
+from orderledger.views.event_tail import EventTable
+from orderledger.views.reads import POSITION_SQL, ReadModels
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
 
-from orderledger.dispatch.views import (
+from orderledger.application.claiming import Dispatcher
+from orderledger.domain import errors
+from orderledger.domain.claims import Reporter, utc_now
+from orderledger.domain.order import Order
+from orderledger.http.api_v2 import ApiContext, answer
+from orderledger.http.bearer import bearer_subject
+from orderledger.http.fulfilment_schemas import (
     ClaimedOrders,
     ClaimedRefills,
     ClaimRequest,
@@ -37,12 +43,6 @@ from orderledger.dispatch.views import (
     work_order,
     work_refill,
 )
-from orderledger.dispatch.work import Dispatcher
-from orderledger.domain import errors
-from orderledger.domain.claims import Reporter, utc_now
-from orderledger.domain.order import Order
-from orderledger.http.api_v2 import ApiContext, answer
-from orderledger.http.bearer import bearer_subject
 from orderledger.storage.credentials import Role
 
 T = TypeVar("T")

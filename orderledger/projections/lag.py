@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderledger.domain.ledger import Ledger
+from orderledger.application.ledger import Ledger
 from orderledger.projections import failures
 from orderledger.projections.failures import Failure
 from orderledger.projections.rebuild import rebuild_target

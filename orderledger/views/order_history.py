@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from orderledger.audit.facts import event_name, facts_of, who_of
+from orderledger.application.ledger import Ledger
 from orderledger.domain.ids import order_id, refill_id
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.money import wire
 from orderledger.domain.order import Order
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
+from orderledger.views.event_facts import event_name, facts_of, who_of
 
 
 class OrderNotFound(LookupError):

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.storage.store import Store
+from orderledger.bootstrap import Store
 from tests.conftest import entry, open_account
-from tests.dispatch.support import Bot, Clock, Network, bot
+from tests.fulfilment.support import Bot, Clock, Network, bot
 
 DEFAULT, DRIP, SUBSCRIPTION, PACKAGE, COMMENTS = 1, 2, 3, 4, 5
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from orderledger.dispatch import queue
+from orderledger.application.ledger import Ledger
 from orderledger.domain.claims import utc_now
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
 from orderledger.domain.refill import Refill
 from orderledger.projections.work_queue import ORDER, REFILL
 from orderledger.storage.database import Database
+from orderledger.views import work_queue as queue
 
 DEFAULT_LEASE = timedelta(minutes=15)
 MAX_CLAIM = 100

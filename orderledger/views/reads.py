@@ -18,7 +18,6 @@ from eventsourcing.persistence import StoredEvent
 from psycopg_pool import AsyncConnectionPool
 
 from orderledger.domain.ids import order_id, refill_id
-from orderledger.http.event_tail import EventTable, events_of, stored_events
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.base import Projection
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow
@@ -28,6 +27,7 @@ from orderledger.projections.tables import Target, column_names
 from orderledger.storage.credentials import Role, token_hash
 from orderledger.storage.database import SQLiteDatabase
 from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, RECONNECT_SECONDS
+from orderledger.views.event_tail import EventTable, events_of, stored_events
 
 POSITION_SQL = "SELECT position FROM orderledger_tracking WHERE projection = %s"
 # A balance row with the position its projection has folded the log to, read together.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from orderledger.application.claiming import Dispatcher
 from orderledger.cli.main import main
-from orderledger.dispatch.work import Dispatcher
 from tests.audit.conftest import live_tables
 from tests.conftest import use_settings
-from tests.dispatch.conftest import DEFAULT, World
-from tests.dispatch.support import caught_up
+from tests.fulfilment.conftest import DEFAULT, World
+from tests.fulfilment.support import caught_up
 
 
 def test_a_released_refill_claim_shows_unclaimed_in_the_work_queue(

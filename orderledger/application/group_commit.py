@@ -23,12 +23,12 @@ from uuid import UUID
 import anyio.to_thread
 from anyio import CapacityLimiter
 
-from orderledger.domain.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
+from orderledger.application.account_locks import AccountLocks
+from orderledger.application.arrivals import Arrivals
+from orderledger.application.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
+from orderledger.application.ledger import Ledger
 from orderledger.domain.errors import LedgerError
-from orderledger.domain.ledger import Ledger
 from orderledger.domain.order import Order
-from orderledger.http.account_locks import AccountLocks
-from orderledger.http.arrivals import Arrivals
 
 # The longest a batch waits for the requests expected to join it (see `Arrivals`): long
 # enough for the answers of one batch to come back as the next requests on a busy machine.

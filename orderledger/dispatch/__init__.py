@@ -1,1 +1,0 @@
-"""Handing work to delivery bots and staff: the queue, claims and what a claim carries."""

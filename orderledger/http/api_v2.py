@@ -1,4 +1,4 @@
-"""`/api/v2`: authenticate, parse, dispatch on the action, present."""
+"""`/api/v2`: read the fields, look the key up, parse the action once, dispatch, present."""
 
 from __future__ import annotations
 
@@ -40,10 +40,12 @@ from orderledger.http.parsing import (
     Cancel,
     RefillOrders,
     RefillStatus,
+    Request_,
     Services,
     Status,
     as_number,
     parse_action,
+    plain_numbers,
     read_fields,
     split_ids,
     valid_id,
@@ -51,8 +53,8 @@ from orderledger.http.parsing import (
 from orderledger.projections import replay
 from orderledger.projections.account_balance import AccountBalanceRow
 from orderledger.projections.catalogue import ServiceRow
+from orderledger.views.key_lookups import PlainStatus, key_holder
 from orderledger.views.reads import Answers, Behind, ReadModels
-from orderledger.views.status_answers import key_holder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -146,35 +148,75 @@ async def api_v2(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int, bytes]:
-    """The status code and JSON body of one `/api/v2` request."""
-    try:
-        fields = await read_fields(request)
-    except BodyTooLarge:
-        raise
-    except Exception:  # a body that is not what its content type says: treat it as empty
-        fields = {}
+    """The status code and JSON body of one `/api/v2` request: its fields read, its action
+    parsed once, its key looked up once (that look-up also brings the whole answer of a
+    plain `status`: see views.key_lookups), then the action done. A key is checked before
+    the action, and the action before its fields."""
+    fields = await fields_of(request)
+    parsed = parsed_action(fields)
     key = fields.get("key")
-    holder = await key_holder(ctx.reads, str(key), fields) if key else None
+    holder = await key_holder(ctx.reads, str(key), plain_status(parsed)) if key else None
     if holder is None:
         return refused(ctx, INVALID_KEY, 401)
     if holder.ready is not None:  # a plain status, answered whole by the key's query
         return 200, holder.ready
-    account = holder.account
+    if parsed is None:
+        return refused(ctx, INVALID_ACTION, 400)
+    if isinstance(parsed, LedgerError):
+        return 200, refusal(parsed)
+    try:
+        return 200, msgspec.json.encode(await dispatch(ctx, holder.account, parsed, fields))
+    except LedgerError as error:
+        return 200, refusal(error)
+
+
+async def fields_of(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    try:
+        return await read_fields(request)
+    except BodyTooLarge:
+        raise
+    except Exception:  # a body that is not what its content type says: treat it as empty
+        return {}
+
+
+def parsed_action(fields: dict[str, Any]) -> Request_ | LedgerError | None:
+    """The request as its action's type; the refusal of its fields, given once the key is
+    checked; None when no known action is asked."""
     action = fields.get("action")
     if not isinstance(action, str) or action not in ACTIONS:
-        return refused(ctx, INVALID_ACTION, 400)
+        return None
     try:
-        return 200, msgspec.json.encode(await dispatch(ctx, account, fields))
+        return parse_action(fields)
     except LedgerError as error:
-        return 200, msgspec.json.encode(presenters.error(error_text(error)))
+        return error
+
+
+def plain_status(parsed: Request_ | LedgerError | None) -> PlainStatus | None:
+    """A `status` of orders asked by their numbers written plainly, which the key's query may
+    answer whole; None for any other request (the usual path answers it)."""
+    if not isinstance(parsed, Status):
+        return None
+    if parsed.orders is not None:
+        try:
+            numbers = plain_numbers(split_ids(parsed.orders))
+        except LedgerError:
+            return None
+        return None if numbers is None else PlainStatus(numbers, single=False)
+    if parsed.order is None or not valid_id(parsed.order):
+        return None
+    return PlainStatus([parsed.order], single=True)
+
+
+def refusal(error: LedgerError) -> bytes:
+    return msgspec.json.encode(presenters.error(error_text(error)))
 
 
 def refused(ctx: ApiContext, text: str, status: int) -> tuple[int, bytes]:
     return 200 if ctx.errors_as_200 else status, msgspec.json.encode(presenters.error(text))
 
 
-async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any:
-    match parse_action(fields):
+async def dispatch(ctx: ApiContext, account: str, request: Request_, fields: dict[str, Any]) -> Any:
+    match request:
         case Services():
             return [presenters.service(row) for row in await services(ctx)]
         case Balance():

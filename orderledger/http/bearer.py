@@ -8,8 +8,7 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
 from orderledger.http.api_v2 import ApiContext
-from orderledger.storage.credentials import Role, token_hash
-from orderledger.views.reads import KEY_SQL
+from orderledger.storage.credentials import Role
 
 
 async def bearer_subject(request: Request[Any, Any, Any], role: Role) -> str:
@@ -18,7 +17,7 @@ async def bearer_subject(request: Request[Any, Any, Any], role: Role) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException(f"send Authorization: Bearer <{role.value} token>")
     api: ApiContext = request.app.state.api
-    rows = await api.reads.query(KEY_SQL, (token_hash(token.strip()), role.value))
-    if not rows:
+    subject = await api.reads.holder(token.strip(), role)
+    if subject is None:
         raise NotAuthorizedException(f"invalid {role.value} token")
-    return str(rows[0][0])
+    return subject

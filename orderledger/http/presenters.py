@@ -7,7 +7,7 @@ from typing import Any
 from orderledger.domain.money import wire
 from orderledger.projections.account_balance import AccountBalanceRow
 from orderledger.projections.catalogue import ServiceRow
-from orderledger.projections.order_status import OrderStatusRow
+from orderledger.views.status_answer import status_answer
 
 REFILL_RECEIVED = "Your refill request has been received, please wait."
 CANCEL_RECEIVED = "Your cancellation request has been received."
@@ -33,14 +33,9 @@ def service(row: ServiceRow) -> dict[str, Any]:
     }
 
 
-def order_status(row: OrderStatusRow) -> dict[str, str]:
-    return {
-        "charge": wire(row.charge),
-        "start_count": str(row.start_count),
-        "status": row.status,
-        "remains": str(row.remains),
-        "currency": row.currency,
-    }
+# An order's `status` answer, defined on the read side, which also keeps it ready on
+# PostgreSQL (see views.status_answer).
+order_status = status_answer
 
 
 def balance(row: AccountBalanceRow) -> dict[str, str]:

@@ -32,6 +32,25 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def holder_sql(hashed: str = "%s") -> str:
+    """Whose a token is in one role (its `subject`: an account for an API key) and the
+    credential's name: the one look-up of a token, which every reader of credentials runs.
+    Parameters: the token's hash (`lookup_params`), unless `hashed` names an SQL expression
+    that holds it (a query looking up many keys at once embeds this one), then the role."""
+    return (
+        "SELECT subject, name FROM orderledger_credentials "
+        f"WHERE token_hash = {hashed} AND role = %s"
+    )
+
+
+HOLDER_SQL = holder_sql()
+
+
+def lookup_params(token: str, role: Role) -> tuple[str, str]:
+    """The parameters of `HOLDER_SQL` for this token in this role."""
+    return token_hash(token), role.value
+
+
 class Credentials:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -56,10 +75,6 @@ class Credentials:
 
     def find(self, token: str, role: Role) -> Credential | None:
         with self.db.transaction() as cursor:
-            cursor.execute(
-                "SELECT subject, name FROM orderledger_credentials "
-                "WHERE token_hash = %s AND role = %s",
-                (token_hash(token), role.value),
-            )
+            cursor.execute(HOLDER_SQL, lookup_params(token, role))
             row = cursor.fetchone()
         return None if row is None else Credential(role, str(row[0]), str(row[1]))

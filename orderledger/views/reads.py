@@ -24,7 +24,7 @@ from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
 from orderledger.projections.tables import Target, column_names
-from orderledger.storage.credentials import Role, token_hash
+from orderledger.storage.credentials import HOLDER_SQL, Role, lookup_params
 from orderledger.storage.database import SQLiteDatabase
 from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, RECONNECT_SECONDS
 from orderledger.views.event_tail import EventTable, events_of, stored_events
@@ -50,8 +50,6 @@ NUMBERED: dict[str, Callable[[int], UUID]] = {
     ORDER_STATUS.name: order_id,
     REFILL_STATUS.name: refill_id,
 }
-
-KEY_SQL = "SELECT subject FROM orderledger_credentials WHERE token_hash = %s AND role = %s"
 
 
 Rows = TypeVar("Rows")
@@ -180,9 +178,21 @@ class ReadModels:
             for projection in (ORDER_STATUS, REFILL_STATUS)
         }
 
-    async def account_for_key(self, key: str) -> str | None:
-        rows = await self.query(KEY_SQL, (token_hash(key), Role.API.value))
+    def batches_key_lookups(self) -> bool:
+        """Whether the keys of the requests waiting in a worker are looked up in one shared
+        query, with the answers of plain `status` requests (`key_lookups`): it reads the
+        stored answers and the events in one statement, so the event store must sit beside
+        the read models (PostgreSQL's does; SQLite's is a file of its own, read in a thread
+        a query at a time)."""
+        return self.events.beside_read_models
+
+    async def holder(self, token: str, role: Role) -> str | None:
+        """Whose the token is in this role (an API key's account); None: nobody's."""
+        rows = await self.query(HOLDER_SQL, lookup_params(token, role))
         return str(rows[0][0]) if rows else None
+
+    async def account_for_key(self, key: str) -> str | None:
+        return await self.holder(key, Role.API)
 
     async def orders(self, account_id: str, numbers: Sequence[int]) -> Behind[list[OrderStatusRow]]:
         """The account's rows of these orders and the orders' events the rows lack."""

@@ -18,7 +18,8 @@ from orderledger.http import presenters
 from orderledger.http.app import create_app
 from orderledger.projections import replay
 from orderledger.storage.credentials import Role
-from orderledger.views.status_answers import key_holder
+from orderledger.http.api_v2 import parsed_action, plain_status
+from orderledger.views.key_lookups import key_holder
 from tests.conftest import entry, open_account
 from tests.http.conftest import Network
 
@@ -132,7 +133,8 @@ def test_each_refill_status_right_after_a_report_shows_it(store: Store) -> None:
 def ready_answer(at: Desk, fields: dict[str, str]) -> bytes | None:
     """The whole answer the key's own query brings (None: the request takes the usual path)."""
     reads = at.client.app.state.api.reads
-    holder = at.client.blocking_portal.call(key_holder, reads, at.network.key, fields)
+    asked = plain_status(parsed_action({"key": at.network.key, **fields}))
+    holder = at.client.blocking_portal.call(key_holder, reads, at.network.key, asked)
     assert holder is not None
     return holder.ready
 

@@ -3,31 +3,31 @@
 Networks poll every order every minute, so `status` is the hottest request. On PostgreSQL
 each worker checks the keys of the requests waiting in it with one query, and for a
 `status` that asks for orders by their numbers the same query brings each order's answer,
-kept ready beside its row (see `order_status.ANSWER_SQL`), joined into the response's text
+kept ready beside its row (see `views.status_answer`), joined into the response's text
 in the asked order: no row, dict or Decimal is made per order. Everything is read after
 the request arrived and nothing is kept between requests. When any asked order has no row
 (not projected yet, someone else's, no such order), a row lacks an event committed past
 its projection's position (a report a moment ago), or an id is written unusually, the
 request takes the usual path, which answers each id on its own with the events its row
 lacks folded on.
+
+Where the read side cannot batch (`ReadModels.batches_key_lookups`), each key is looked up
+on its own, by the same look-up (`storage.credentials.holder_sql`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from psycopg.errors import UndefinedColumn
 
-from orderledger.domain.errors import LedgerError
-from orderledger.http.parsing import Status, parse_action, plain_numbers, split_ids, valid_id
 from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
-from orderledger.storage.credentials import Role, token_hash
+from orderledger.storage.credentials import Role, holder_sql, token_hash
 from orderledger.views.event_tail import EventTable
 from orderledger.views.reads import POSITION_SQL, ReadModels
+from orderledger.views.status_answer import joined_document, joined_single
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 KEYS_CTE = (
     "WITH keys AS (SELECT k.i::int AS i, c.subject "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
-    "JOIN orderledger_credentials c ON c.token_hash = k.hash AND c.role = %s) "
+    f"CROSS JOIN LATERAL ({holder_sql('k.hash')}) AS c) "
 )
 
 
@@ -87,27 +87,9 @@ class PlainStatus:
         """The whole response, when every asked order has its row and no row is behind."""
         if found.entries is None or found.answered != len(self.numbers) or found.behind:
             return None
-        if self.single:  # drop the entry's `"number":`
-            return found.entries[len(str(self.numbers[0])) + 3 :].encode()
-        return b"{" + found.entries.encode() + b"}"
-
-
-def plain_status(fields: Mapping[str, Any]) -> PlainStatus | None:
-    """The request as a plain `status`; None for any other (the usual path answers it)."""
-    if fields.get("action") != "status":
-        return None
-    try:
-        request = parse_action(fields)
-        if not isinstance(request, Status):
-            return None
-        if request.orders is not None:
-            numbers = plain_numbers(split_ids(request.orders))
-            return None if numbers is None else PlainStatus(numbers, single=False)
-    except LedgerError:
-        return None
-    if request.order is None or not valid_id(request.order):
-        return None
-    return PlainStatus([request.order], single=True)
+        if self.single:
+            return joined_single(found.entries, self.numbers[0])
+        return joined_document(found.entries)
 
 
 Waiting = tuple[str, list[int], "asyncio.Future[Found | None]"]
@@ -193,12 +175,14 @@ class KeyHolder:
     ready: bytes | None = None
 
 
-async def key_holder(reads: ReadModels, key: str, fields: Mapping[str, Any]) -> KeyHolder | None:
-    """None when the key is no API key."""
-    if reads.dialect != "postgres":  # SQLite is read in a thread, a query at a time
+async def key_holder(
+    reads: ReadModels, key: str, asked: PlainStatus | None = None
+) -> KeyHolder | None:
+    """Whose API key this is (None: nobody's), and the whole answer when the request is a
+    plain `status` (`asked`) whose orders the shared query could answer. One look-up."""
+    if not reads.batches_key_lookups():
         account = await reads.account_for_key(key)
         return None if account is None else KeyHolder(account)
-    asked = plain_status(fields)
     found = await lookups_of(reads)(token_hash(key), asked.numbers if asked else [])
     if found is None:
         return None

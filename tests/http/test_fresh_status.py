@@ -15,10 +15,10 @@ from litestar.testing import TestClient
 from orderledger.bootstrap import Store
 from orderledger.cli.common import catch_up
 from orderledger.http import presenters
+from orderledger.http.api_v2 import parsed_action, plain_status
 from orderledger.http.app import create_app
 from orderledger.projections import replay
 from orderledger.storage.credentials import Role
-from orderledger.http.api_v2 import parsed_action, plain_status
 from orderledger.views.key_lookups import key_holder
 from tests.conftest import entry, open_account
 from tests.http.conftest import Network

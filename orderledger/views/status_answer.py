@@ -16,7 +16,7 @@ returns) for every order state by tests/views/test_stored_status_answer.py.
 A multi `status` answers an object keyed by each asked id as the client wrote it. The usual
 path builds that mapping and encodes it (`http/api_v2.status`); the fast path joins the
 answers kept ready (`joined_document`, `joined_single`). Both write the same bytes, for single
-and multi requests alike: tests/views/test_status_framing.py.
+and multi requests alike: tests/http/test_status_framing.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
-from tests.conftest import use_settings
+from tests.conftest import entry, use_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -125,3 +125,20 @@ def test_the_standard_librarys_http_is_not_shadowed_from_the_repo_root() -> None
         check=True,
     )
     assert str(REPO) not in result.stdout
+
+
+def test_services_list_shows_every_service_by_number_disabled_ones_marked(
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    store: Store,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_settings(monkeypatch, settings)
+    store.ledger.sync_services([entry(2, refill=True), entry(1, cancel=True, name="Likes")])
+    store.ledger.disable_services([2])
+    status, out, _ = run(capsys, "services", "list")
+    lines = out.strip().splitlines()
+    assert status == 0 and len(lines) == 3
+    assert lines[0].split()[0] == "1" and lines[0].endswith("--C  Likes")
+    assert lines[1].split()[0] == "2" and lines[1].endswith("-R-  Service 2  [disabled]")
+    assert lines[2] == "2 services, 1 enabled"

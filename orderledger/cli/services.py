@@ -18,8 +18,7 @@ from orderledger.domain.catalogue import (
     read_catalogue,
 )
 from orderledger.domain.service import Service
-from orderledger.projections.catalogue import CATALOGUE
-from orderledger.projections.tables import Target, select_sql
+from orderledger.views.catalogue import every_service
 
 BATCH = 250
 SHOWN_WHEN_ASKING = 10  # services of each kind listed when --yes is needed; --dry-run lists all
@@ -118,9 +117,7 @@ def plan_lines(
 def list_services(args: argparse.Namespace) -> int:
     with opened_store() as store:
         catch_up(store)
-        with store.db.transaction() as cursor:
-            cursor.execute(select_sql(Target.live(CATALOGUE)) + " ORDER BY number")
-            rows = [CATALOGUE.from_db(values) for values in cursor.fetchall()]
+        rows = every_service(store.db)
     for row in rows:
         flags = "".join(
             letter if bool(on) else "-"

@@ -81,12 +81,14 @@ def evolve(row: OrderStatusRow | None, event: Any) -> OrderStatusRow | None:
     return row
 
 
-# On PostgreSQL each row also keeps the order's `status` answer, as the JSON
-# `presenters.order_status` writes it (same fields, same order, no spaces): networks poll
-# every order every minute, and building the answer at each read was most of PostgreSQL's
-# work for a `status` of 100. PostgreSQL derives it from the row whenever the row is written,
-# so it follows the row. A charge stored other than as five places goes through `round`, as
-# `wire` writes it (a "-0.00000" stays as it is, as it does there).
+# On PostgreSQL each row also keeps the order's `status` answer, as the JSON of the answer
+# `views.status_answer` defines (same fields, same order, no spaces): networks poll every
+# order every minute, and building the answer at each read was most of PostgreSQL's work
+# for a `status` of 100. PostgreSQL derives it from the row whenever the row is written, so
+# it follows the row. A projection may not import the read side, so this is a second
+# spelling of that definition, held to it byte for byte for every order state by
+# tests/views/test_stored_status_answer.py. A charge stored other than as five places goes
+# through `round`, as `wire` writes it (a "-0.00000" stays as it is, as it does there).
 #
 # A start adds the column to a table that lacks it, but never alters one that has it: a
 # change to the expression needs a new column name, which existing tables then gain.

@@ -31,10 +31,11 @@ from orderledger.views.status_answer import joined_document, joined_single
 
 log = logging.getLogger(__name__)
 
-# Each request's key hash (`keys`), and its asked numbers as (request, number) pairs: one row
-# per request with a valid key, counting the asked orders that have a row and joining their
-# `"number":answer` entries in the order they were asked (`position`), and counting the rows
-# that lack events committed past their projection's position (see `batched_sql`).
+# Each request's key hash, looked up by the one look-up of a token (`keys`), and its asked
+# numbers as (request, number) pairs: one row per request with a valid key, counting the
+# asked orders that have a row and joining their `"number":answer` entries in the order they
+# were asked (`position`), and counting the rows that lack events committed past their
+# projection's position (see `batched_sql`).
 KEYS_CTE = (
     "WITH keys AS (SELECT k.i::int AS i, c.subject "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "

@@ -1,10 +1,11 @@
 """Many `add`s of one account decided in sequence and committed in one transaction.
 
 Writers to the event store are serial (a table lock per transaction), so throughput comes
-from more events per transaction, not more threads. Each order is decided exactly as
-`Placing.place_order` decides it, against the same in-memory Account and link guards, so the
-second order of a batch sees the first one's charge and link: no overspend, no duplicate
-active link. A refused order records nothing and does not affect the others; the accepted
+from more events per transaction, not more threads. This is the one place an order is
+decided: the group commit (`group_commit.AddBatcher`) brings it each account's share of the
+`add`s that arrived together, and `Placing.place_order` a batch of one. The orders of a batch
+are decided in sequence against the same in-memory Account and link guards, so the second
+order of a batch sees the first one's charge and link: no overspend, no duplicate active link. A refused order records nothing and does not affect the others; the accepted
 ones are saved together, all or none, and a concurrency conflict decides the whole batch
 again on fresh state (keeping each order's number, as `place_order` does).
 """

@@ -1,4 +1,4 @@
-"""`/api/v2`: authenticate, parse, dispatch on the action, present."""
+"""`/api/v2`: authenticate, parse, perform the action, present."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class ApiContext:
     ledger: Ledger
     commands: CapacityLimiter
     errors_as_200: bool
-    batcher: AddBatcher | None = None
+    batcher: AddBatcher  # every `add` goes through the group commit
 
 
 def answer(body: Any, status: int = 200) -> Response[bytes]:
@@ -164,7 +164,7 @@ async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int
     if not isinstance(action, str) or action not in ACTIONS:
         return refused(ctx, INVALID_ACTION, 400)
     try:
-        return 200, msgspec.json.encode(await dispatch(ctx, account, fields))
+        return 200, msgspec.json.encode(await perform(ctx, account, fields))
     except LedgerError as error:
         return 200, msgspec.json.encode(presenters.error(error_text(error)))
 
@@ -173,7 +173,8 @@ def refused(ctx: ApiContext, text: str, status: int) -> tuple[int, bytes]:
     return 200 if ctx.errors_as_200 else status, msgspec.json.encode(presenters.error(text))
 
 
-async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any:
+async def perform(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any:
+    """The answer to one parsed action of the account."""
     match parse_action(fields):
         case Services():
             return [presenters.service(row) for row in await services(ctx)]
@@ -182,10 +183,7 @@ async def dispatch(ctx: ApiContext, account: str, fields: dict[str, Any]) -> Any
         case Add(service=service):
             if service is None:
                 raise IncorrectRequest("service is required")
-            if ctx.batcher is not None:  # group commit: see add_batcher
-                order = await ctx.batcher.place(UUID(account), service, fields)
-            else:
-                order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
+            order = await ctx.batcher.place(UUID(account), service, fields)
             return {"order": order.number}
         case Status(order=order, orders=orders):
             ids = ids_of(order, orders, "order")

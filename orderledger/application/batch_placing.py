@@ -5,9 +5,10 @@ from more events per transaction, not more threads. This is the one place an ord
 decided: the group commit (`group_commit.AddBatcher`) brings it each account's share of the
 `add`s that arrived together, and `Placing.place_order` a batch of one. The orders of a batch
 are decided in sequence against the same in-memory Account and link guards, so the second
-order of a batch sees the first one's charge and link: no overspend, no duplicate active link. A refused order records nothing and does not affect the others; the accepted
-ones are saved together, all or none, and a concurrency conflict decides the whole batch
-again on fresh state (keeping each order's number, as `place_order` does).
+order of a batch sees the first one's charge and link: no overspend, no duplicate active link.
+A refused order records nothing and does not affect the others; the accepted ones are saved
+together, all or none, and a concurrency conflict decides the whole batch again on fresh
+state, keeping each order's number.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.errors import (
     ActiveOrderWithLink,
     LedgerError,
-    NotEnoughFunds,
     UnknownService,
 )
 from orderledger.domain.ids import active_link_id
@@ -120,12 +120,12 @@ class Batch:
     def decide(self, index: int, checked: Checked) -> Order:
         request, charge = checked.request, checked.charge
         guard_id, guard = self.guard(checked) if request.link else (None, None)
-        if guard is not None and guard.is_taken:
+        if guard is not None and guard.is_taken:  # refused before the funds are looked at
             raise ActiveOrderWithLink(request.link)
-        if not self.payer.can_pay(charge):
-            raise NotEnoughFunds(str(charge))
+        number = self.numbers[index]
+        self.payer.charge(order_number=number, amount=charge)  # NotEnoughFunds: nothing changed
         order = Order(
-            number=self.numbers[index],
+            number=number,
             account_id=self.account_id,
             currency=self.payer.currency,
             service_number=checked.service_number,
@@ -140,7 +140,6 @@ class Batch:
         )
         self.changed[order.id] = order
         if charge:
-            self.payer.record_charge(order_number=order.number, amount=charge)
             self.changed[self.payer.id] = self.payer
         if guard_id is not None:
             if guard is None:

@@ -223,10 +223,3 @@ def decide_and_save(ledger: LedgerBase, prepared: Prepared) -> list[Outcome]:
         return outcomes
 
     return ledger.retrying(decide)
-
-
-def place_orders(
-    ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]
-) -> list[Outcome]:
-    """Each command's order, or the refusal of that command alone; one transaction."""
-    return decide_and_save(ledger, prepare(ledger, account, commands))

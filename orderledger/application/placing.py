@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from orderledger.application.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.application.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
 from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.order import Order
@@ -22,9 +23,20 @@ class Placing(LedgerBase):
             raise outcome
         return outcome
 
-    def place_orders(self, account: UUID, commands: Sequence[PlaceOrder]) -> list[Outcome]:
-        """Each command's order, or the refusal of that command alone; one transaction."""
-        return place_orders(self, account, commands)
+    def place_orders(
+        self,
+        account: UUID,
+        commands: Sequence[PlaceOrder],
+        turn: AbstractContextManager[object] | None = None,
+    ) -> list[Outcome]:
+        """Each command's order, or the refusal of that command alone; one transaction.
+
+        Checking, numbering and the link-guard look-up need no turn: only deciding against
+        the Account and saving are done within `turn` (the group commit's account lock), so
+        the other workers wait only for that."""
+        prepared = prepare(self, account, commands)
+        with turn or nullcontext():
+            return decide_and_save(self, prepared)
 
     def request_cancel(self, account: UUID, number: int) -> Order:
         """The network asks to cancel; fulfilment decides how the order ends."""

@@ -122,10 +122,8 @@ class Batch:
         guard_id, guard = self.guard(checked) if request.link else (None, None)
         if guard is not None and guard.is_taken:  # refused before the funds are looked at
             raise ActiveOrderWithLink(request.link)
-        number = self.numbers[index]
-        self.payer.charge(order_number=number, amount=charge)  # NotEnoughFunds: nothing changed
         order = Order(
-            number=number,
+            number=self.numbers[index],
             account_id=self.account_id,
             currency=self.payer.currency,
             service_number=checked.service_number,
@@ -138,6 +136,7 @@ class Batch:
             charge=charge,
             details=checked.details,
         )
+        self.payer.charge(order_number=order.number, amount=charge)  # NotEnoughFunds: dropped
         self.changed[order.id] = order
         if charge:
             self.changed[self.payer.id] = self.payer

@@ -48,11 +48,10 @@ class Subscriptions(LedgerBase):
 
         def decide() -> Order:
             order = self.known_order(number)
-            charge = order.report_post(post, quantity, partial(self.post_rate, order), by, moment)
-            if charge is None:
-                return order  # the same report again
             account = self.account(order.account_id)
-            account.charge(order_number=order.number, amount=charge)
+            rate = partial(self.post_rate, order)
+            if not order.report_post(post, quantity, rate, account, by, moment):
+                return order  # the same report again
             ended = self.freed_link(order) if order.status.is_finished else None
             self.save_changed(order, account, ended)
             return order

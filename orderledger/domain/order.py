@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from orderledger.domain.account import Account
 from orderledger.domain.claims import SWEEP, Reporter, ensure_holder
 from orderledger.domain.errors import (
     ClaimTaken,
@@ -306,16 +307,22 @@ class Order(Aggregate):
         return refund
 
     def report_post(
-        self, post: str, quantity: int, rate: Callable[[], Decimal], by: Reporter, now: datetime
-    ) -> Decimal | None:
-        """A subscription's post delivered, charged at `rate()` (asked only when it is
-        charged); returns the charge, None for the same report again. The order completes by
-        itself when its posts are used up."""
+        self,
+        post: str,
+        quantity: int,
+        rate: Callable[[], Decimal],
+        payer: Account,
+        by: Reporter,
+        now: datetime,
+    ) -> bool:
+        """A subscription's post delivered, charged to `payer` at `rate()` (asked only when it
+        is charged); False (nothing recorded) for the same report again. The order completes
+        by itself when its posts are used up."""
         self.ensure_subscription()
         ensure_holder(self, "order", by, now)
         if post in self.posts:
             if self.posts[post] == quantity:
-                return None  # the same report again
+                return False  # the same report again
             raise InvalidTransition(
                 f"post {post} was already reported with quantity {self.posts[post]}"
             )
@@ -328,9 +335,10 @@ class Order(Aggregate):
             raise InvalidTransition(f"quantity per post must be between {low} and {high}")
         charge = charge_for(rate(), quantity, flat=False)
         self.record_post(post=post, quantity=quantity, charge=charge, by=by.name)
+        payer.charge(order_number=self.number, amount=charge)  # NotEnoughFunds: none is saved
         if self.posts_left == 0:
             self.trigger_event(Order.Completed, refund=ZERO, by=by.name)
-        return charge
+        return True
 
     def end_subscription(self, by: Reporter, now: datetime) -> bool:
         """Complete a subscription whose expiry has passed (what it charged stays charged);

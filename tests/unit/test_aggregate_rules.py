@@ -262,39 +262,48 @@ def test_a_failed_order_gives_back_what_it_still_costs() -> None:
 
 
 def test_posts_are_for_subscriptions_only() -> None:
+    payer = account(Billing.POSTPAID)
     with refused(InvalidTransition, "order 7 is not a subscription"):
-        order().report_post("p1", 50, lambda: Decimal(1), BOT, NOW)
+        order().report_post("p1", 50, lambda: Decimal(1), payer, BOT, NOW)
 
 
 def test_a_post_is_charged_at_the_rate_and_the_last_post_completes_the_subscription() -> None:
-    subs = subscription(posts="2")
-    assert subs.report_post("p1", 50, lambda: Decimal(2), BOT, NOW) == Decimal("0.10")
+    subs, payer = subscription(posts="2"), account(Billing.PREPAID)
+    assert subs.report_post("p1", 50, lambda: Decimal(2), payer, BOT, NOW)
     assert new_events(subs) == ["PostDelivered"]
-    assert subs.report_post("p2", 50, lambda: Decimal(2), BOT, NOW) == Decimal("0.10")
+    assert subs.report_post("p2", 50, lambda: Decimal(2), payer, BOT, NOW)
     assert new_events(subs) == ["PostDelivered", "Completed"]
-    assert subs.status is OrderStatus.COMPLETED
+    assert subs.status is OrderStatus.COMPLETED and subs.charge == Decimal("0.20")
+    assert new_events(payer) == ["Charged", "Charged"] and payer.balance == Decimal("0.80")
+
+
+def test_a_post_the_prepaid_account_cannot_pay_is_refused() -> None:
+    subs, payer = subscription(), account(Billing.PREPAID)
+    with refused(NotEnoughFunds, "5.00000"):
+        subs.report_post("p1", 50, lambda: Decimal(100), payer, BOT, NOW)
+    assert new_events(payer) == []
 
 
 def test_the_same_post_again_asks_no_rate_and_another_quantity_is_refused() -> None:
-    subs = subscription()
-    subs.report_post("p1", 50, lambda: Decimal(2), BOT, NOW)
+    subs, payer = subscription(), account(Billing.POSTPAID)
+    subs.report_post("p1", 50, lambda: Decimal(2), payer, BOT, NOW)
     given(subs)
 
     def no_rate() -> Decimal:
         raise AssertionError("the rate was asked for a repeated report")
 
-    assert subs.report_post("p1", 50, no_rate, BOT, NOW) is None
+    assert not subs.report_post("p1", 50, no_rate, payer, BOT, NOW)
     with refused(InvalidTransition, "post p1 was already reported with quantity 50"):
-        subs.report_post("p1", 60, no_rate, BOT, NOW)
+        subs.report_post("p1", 60, no_rate, payer, BOT, NOW)
     assert new_events(subs) == []
 
 
 def test_a_post_outside_the_bounds_or_after_the_expiry_is_refused() -> None:
-    subs = subscription(expiry="2020-01-01")
+    subs, payer = subscription(expiry="2020-01-01"), account(Billing.POSTPAID)
     with refused(InvalidTransition, "quantity per post must be between 10 and 100"):
-        subscription().report_post("p1", 101, lambda: Decimal(1), BOT, NOW)
+        subscription().report_post("p1", 101, lambda: Decimal(1), payer, BOT, NOW)
     with refused(InvalidTransition, "subscription 7 expired at 2020-01-02 00:00:00+00:00"):
-        subs.report_post("p1", 50, lambda: Decimal(1), BOT, NOW)
+        subs.report_post("p1", 50, lambda: Decimal(1), payer, BOT, NOW)
 
 
 def test_a_subscription_ends_only_once_its_expiry_has_passed() -> None:

@@ -6,9 +6,9 @@ arrive together (see `arrivals`) and hands each account's share to the ledger's
 `place_orders` (the one way an order is placed, see `batch_placing`), which prepares them
 outside any lock (checked, numbered) and then, in that account's turn (`account_locks`),
 decides them in sequence against the same Account and commits them in one transaction. So
-every guarantee of `place_order` holds: an `add`
-is answered only after its own events are committed, a refused order refuses only itself,
-a conflict with another writer decides the batch again, and nothing is answered from memory.
+every guarantee of `place_order` holds: an `add` is answered only after its own events are
+committed, a refused order refuses only itself, a conflict with another writer decides the
+batch again, and nothing is answered from memory.
 """
 
 from __future__ import annotations

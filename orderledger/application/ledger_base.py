@@ -191,9 +191,8 @@ class LedgerBase(Application[UUID]):
         guard = self.load(
             ActiveLink, active_link_id(order.account_id, order.service_number, order.link)
         )
-        if guard is None or guard.order_number != order.number:
+        if guard is None or not guard.release(order.number):
             return None
-        guard.record_released(order.number)
         return guard
 
     def known_order(self, number: int) -> Order:

@@ -14,6 +14,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from orderledger.domain.account import Account, Billing
+from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.claims import STAFF, SWEEP, Reporter
 from orderledger.domain.errors import (
     ClaimTaken,
@@ -447,3 +448,17 @@ def test_a_charge_of_nothing_records_nothing_and_a_postpaid_account_is_never_ref
     postpaid = account(Billing.POSTPAID)
     postpaid.charge(order_number=1, amount=Decimal("5.00"))
     assert new_events(postpaid) == ["Charged"] and postpaid.owed == Decimal("4.00")
+
+
+# ---- link guards ----------------------------------------------------------------------------
+
+
+def test_a_link_is_freed_only_by_the_order_that_holds_it() -> None:
+    guard = ActiveLink(account_id=uuid4(), service_number=1, link="https://x", order_number=7)
+    guard.record_released(7)
+    guard.record_taken(8)
+    given(guard)
+    assert not guard.release(7)
+    assert new_events(guard) == [] and guard.is_taken
+    assert guard.release(8)
+    assert new_events(guard) == ["Released"] and not guard.is_taken

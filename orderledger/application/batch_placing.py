@@ -30,10 +30,9 @@ from orderledger.domain.errors import (
     UnknownService,
 )
 from orderledger.domain.ids import active_link_id
-from orderledger.domain.money import ZERO, charge_for
 from orderledger.domain.order import Order
 from orderledger.domain.service import Service
-from orderledger.domain.service_types import Charging, Limits, OrderRequest, read_order
+from orderledger.domain.service_types import OrderRequest
 
 
 @dataclass(frozen=True)
@@ -76,22 +75,10 @@ def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service |
     if command.service_number not in services:
         services[command.service_number] = ledger.service(command.service_number)
     service = services[command.service_number]
-    if service is None or not service.enabled:
+    if service is None:
         raise UnknownService(str(command.service_number))
-    request = read_order(
-        service.type, Limits(service.min, service.max), service.dripfeed, command.fields
-    )
-    charge = (
-        ZERO
-        if request.charging is Charging.PER_POST
-        else charge_for(
-            service.rate, request.charged_quantity, flat=request.charging is Charging.FLAT
-        )
-    )
-    details = request.details
-    if request.charging is Charging.PER_POST:
-        details = {**details, "rate": str(service.rate)}
-    return Checked(command.service_number, service.type, request, charge, details)
+    terms = service.order_terms(command.fields)
+    return Checked(command.service_number, service.type, terms.request, terms.charge, terms.details)
 
 
 class Batch:

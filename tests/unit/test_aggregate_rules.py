@@ -23,9 +23,12 @@ from orderledger.domain.errors import (
     NotEnoughFunds,
     OrderNotCancelable,
     OrderNotRefillable,
+    UnknownService,
 )
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
+from orderledger.domain.service import Service
+from tests.conftest import entry
 
 NOW = datetime.now(UTC)
 LEASE = timedelta(minutes=15)
@@ -462,3 +465,31 @@ def test_a_link_is_freed_only_by_the_order_that_holds_it() -> None:
     assert new_events(guard) == [] and guard.is_taken
     assert guard.release(8)
     assert new_events(guard) == ["Released"] and not guard.is_taken
+
+
+# ---- services -------------------------------------------------------------------------------
+
+
+def service(service_type: str = "Default") -> Service:
+    listed = Service(**entry(4, service_type).fields(), number=4)
+    given(listed)
+    return listed
+
+
+def test_an_order_is_priced_at_the_services_rate_per_thousand() -> None:
+    terms = service().order_terms({"link": "https://x", "quantity": "2000"})
+    assert terms.charge == Decimal("5.00000") and terms.request.quantity == 2000
+
+
+def test_a_subscription_costs_nothing_up_front_and_keeps_the_rate_of_its_placement() -> None:
+    fields = {"username": "someone", "min": "10", "max": "100", "posts": "3", "delay": "0"}
+    terms = service("Subscriptions").order_terms(fields)
+    assert terms.charge == 0 and terms.details["rate"] == "2.50"
+
+
+def test_a_disabled_service_takes_no_orders() -> None:
+    disabled = service()
+    disabled.record_disabled()
+    given(disabled)
+    with refused(UnknownService, "4"):
+        disabled.order_terms({"link": "https://x", "quantity": "2000"})

@@ -1,12 +1,14 @@
 """Many `add`s of one account decided in sequence and committed in one transaction.
 
 Writers to the event store are serial (a table lock per transaction), so throughput comes
-from more events per transaction, not more threads. Each order is decided exactly as
-`Placing.place_order` decides it, against the same in-memory Account and link guards, so the
-second order of a batch sees the first one's charge and link: no overspend, no duplicate
-active link. A refused order records nothing and does not affect the others; the accepted
-ones are saved together, all or none, and a concurrency conflict decides the whole batch
-again on fresh state (keeping each order's number, as `place_order` does).
+from more events per transaction, not more threads. This is the one place an order is
+decided: the group commit (`group_commit.AddBatcher`) brings it each account's share of the
+`add`s that arrived together, and `Placing.place_order` a batch of one. The orders of a batch
+are decided in sequence against the same in-memory Account and link guards, so the second
+order of a batch sees the first one's charge and link: no overspend, no duplicate active link.
+A refused order records nothing and does not affect the others; the accepted ones are saved
+together, all or none, and a concurrency conflict decides the whole batch again on fresh
+state, keeping each order's number.
 """
 
 from __future__ import annotations
@@ -25,14 +27,12 @@ from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.errors import (
     ActiveOrderWithLink,
     LedgerError,
-    NotEnoughFunds,
     UnknownService,
 )
 from orderledger.domain.ids import active_link_id
-from orderledger.domain.money import ZERO, charge_for
 from orderledger.domain.order import Order
 from orderledger.domain.service import Service
-from orderledger.domain.service_types import Charging, Limits, OrderRequest, read_order
+from orderledger.domain.service_types import OrderRequest
 
 
 @dataclass(frozen=True)
@@ -75,22 +75,10 @@ def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service |
     if command.service_number not in services:
         services[command.service_number] = ledger.service(command.service_number)
     service = services[command.service_number]
-    if service is None or not service.enabled:
+    if service is None:
         raise UnknownService(str(command.service_number))
-    request = read_order(
-        service.type, Limits(service.min, service.max), service.dripfeed, command.fields
-    )
-    charge = (
-        ZERO
-        if request.charging is Charging.PER_POST
-        else charge_for(
-            service.rate, request.charged_quantity, flat=request.charging is Charging.FLAT
-        )
-    )
-    details = request.details
-    if request.charging is Charging.PER_POST:
-        details = {**details, "rate": str(service.rate)}
-    return Checked(command.service_number, service.type, request, charge, details)
+    terms = service.order_terms(command.fields)
+    return Checked(command.service_number, service.type, terms.request, terms.charge, terms.details)
 
 
 class Batch:
@@ -119,10 +107,8 @@ class Batch:
     def decide(self, index: int, checked: Checked) -> Order:
         request, charge = checked.request, checked.charge
         guard_id, guard = self.guard(checked) if request.link else (None, None)
-        if guard is not None and guard.is_taken:
+        if guard is not None and guard.is_taken:  # refused before the funds are looked at
             raise ActiveOrderWithLink(request.link)
-        if not self.payer.can_pay(charge):
-            raise NotEnoughFunds(str(charge))
         order = Order(
             number=self.numbers[index],
             account_id=self.account_id,
@@ -137,9 +123,9 @@ class Batch:
             charge=charge,
             details=checked.details,
         )
+        self.payer.charge(order_number=order.number, amount=charge)  # NotEnoughFunds: dropped
         self.changed[order.id] = order
         if charge:
-            self.payer.record_charge(order_number=order.number, amount=charge)
             self.changed[self.payer.id] = self.payer
         if guard_id is not None:
             if guard is None:
@@ -223,10 +209,3 @@ def decide_and_save(ledger: LedgerBase, prepared: Prepared) -> list[Outcome]:
         return outcomes
 
     return ledger.retrying(decide)
-
-
-def place_orders(
-    ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]
-) -> list[Outcome]:
-    """Each command's order, or the refusal of that command alone; one transaction."""
-    return decide_and_save(ledger, prepare(ledger, account, commands))

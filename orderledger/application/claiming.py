@@ -36,7 +36,7 @@ def paged(find: Callable[[int], list[int]], pages: int | None) -> Iterator[int]:
 
 
 @dataclass(frozen=True)
-class Dispatcher:
+class WorkClaims:
     ledger: Ledger
     db: Database
 

@@ -2,11 +2,13 @@
 
 Writers to the event store are serial (one table lock per transaction), so one order per
 transaction caps `add` at the rate of transactions. Here each worker collects the `add`s that
-arrive together (see `arrivals`), prepares each account's share outside any lock (checked,
-numbered) and then, in that account's turn, decides them in sequence against the same
-Account and commits them in one transaction. Every guarantee of `place_order` holds: an `add`
-is answered only after its own events are committed, a refused order refuses only itself,
-a conflict with another writer decides the batch again, and nothing is answered from memory.
+arrive together (see `arrivals`) and hands each account's share to the ledger's
+`place_orders` (the one way an order is placed, see `batch_placing`), which prepares them
+outside any lock (checked, numbered) and then, in that account's turn (`account_locks`),
+decides them in sequence against the same Account and commits them in one transaction. So
+every guarantee of `place_order` holds: an `add` is answered only after its own events are
+committed, a refused order refuses only itself, a conflict with another writer decides the
+batch again, and nothing is answered from memory.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from anyio import CapacityLimiter
 
 from orderledger.application.account_locks import AccountLocks
 from orderledger.application.arrivals import Arrivals
-from orderledger.application.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
+from orderledger.application.batch_placing import Outcome, PlaceOrder
 from orderledger.application.ledger import Ledger
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.order import Order
@@ -85,13 +87,9 @@ class AddBatcher:
         await asyncio.gather(*(self.commit_account(a, p) for a, p in by_account.items()))
 
     def place_orders(self, account: UUID, commands: list[PlaceOrder]) -> list[Outcome]:
-        # Checking, numbering and the link-guard look-up need no turn: only deciding against
-        # the Account and saving do, so the other workers wait only for that.
-        prepared = prepare(self.ledger, account, commands)
-        if self.locks is None:
-            return decide_and_save(self.ledger, prepared)
-        with self.locks.held(account):
-            return decide_and_save(self.ledger, prepared)
+        """The account's share of a batch, placed by the ledger in the account's turn."""
+        turn = None if self.locks is None else self.locks.held(account)
+        return self.ledger.place_orders(account, commands, turn)
 
     async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
         commands = [pending.command for pending in batch]

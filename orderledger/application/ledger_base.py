@@ -20,9 +20,10 @@ from eventsourcing.persistence import EventStore, IntegrityError, Recording, Tra
 
 from orderledger.domain.account import Account
 from orderledger.domain.active_link import ActiveLink
-from orderledger.domain.errors import InvalidTransition, UnknownAccount, UnknownOrder
-from orderledger.domain.ids import account_id, active_link_id, order_id, service_id
+from orderledger.domain.errors import UnknownAccount, UnknownOrder, UnknownRefill
+from orderledger.domain.ids import account_id, active_link_id, order_id, refill_id, service_id
 from orderledger.domain.order import Order
+from orderledger.domain.refill import Refill
 from orderledger.domain.sequences import NumberSequence
 from orderledger.domain.service import Service
 from orderledger.domain.snapshots import SnapshotMapper, faithful_snapshot
@@ -92,6 +93,12 @@ class LedgerBase(Application[UUID]):
         self._notify(recordings)
         self.notify(processing.events)  # deprecated, but still called by the library's save
         return recordings
+
+    def save_changed(self, *aggregates: Aggregate | None) -> None:
+        """Save those of the aggregates a command changed; nothing if it changed none."""
+        changed = [a for a in aggregates if a is not None and a.pending_events]
+        if changed:
+            self.save(*changed)
 
     def snapshot_in_hand(self, processing: ProcessingEvent[UUID]) -> None:
         """Snapshot each aggregate whose saved events reached a multiple of its interval.
@@ -184,18 +191,21 @@ class LedgerBase(Application[UUID]):
         guard = self.load(
             ActiveLink, active_link_id(order.account_id, order.service_number, order.link)
         )
-        if guard is None or guard.order_number != order.number:
+        if guard is None or not guard.release(order.number):
             return None
-        guard.record_released(order.number)
         return guard
 
-    def unfinished_order(self, number: int) -> Order:
+    def known_order(self, number: int) -> Order:
         order = self.order(number)
         if order is None:
             raise UnknownOrder(str(number))
-        if order.status.is_finished:
-            raise InvalidTransition(f"order {number} is already {order.status.value}")
         return order
+
+    def refill(self, number: int) -> Refill:
+        refill = self.load(Refill, refill_id(number))
+        if refill is None:
+            raise UnknownRefill(str(number))
+        return refill
 
     def retrying(self, decide: Callable[[], T]) -> T:
         """Run a decide-and-save step again on a concurrency conflict, with fresh state."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from orderledger.application.batch_placing import Outcome, PlaceOrder, place_orders
+from orderledger.application.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
 from orderledger.application.ledger_base import LedgerBase
-from orderledger.domain.errors import LedgerError, OrderNotCancelable, OrderNotRefillable
-from orderledger.domain.order import REFILLABLE, Order
+from orderledger.domain.errors import LedgerError
+from orderledger.domain.order import Order
 from orderledger.domain.refill import Refill
 
 
@@ -22,9 +23,20 @@ class Placing(LedgerBase):
             raise outcome
         return outcome
 
-    def place_orders(self, account: UUID, commands: Sequence[PlaceOrder]) -> list[Outcome]:
-        """Each command's order, or the refusal of that command alone; one transaction."""
-        return place_orders(self, account, commands)
+    def place_orders(
+        self,
+        account: UUID,
+        commands: Sequence[PlaceOrder],
+        turn: AbstractContextManager[object] | None = None,
+    ) -> list[Outcome]:
+        """Each command's order, or the refusal of that command alone; one transaction.
+
+        Checking, numbering and the link-guard look-up need no turn: only deciding against
+        the Account and saving are done within `turn` (the group commit's account lock), so
+        the other workers wait only for that."""
+        prepared = prepare(self, account, commands)
+        with turn or nullcontext():
+            return decide_and_save(self, prepared)
 
     def request_cancel(self, account: UUID, number: int) -> Order:
         """The network asks to cancel; fulfilment decides how the order ends."""
@@ -32,36 +44,26 @@ class Placing(LedgerBase):
         def decide() -> Order:
             order = self.order_of(account, number)
             service = self.service(order.service_number)
-            if service is None or not service.cancel or order.status.is_finished:
-                raise OrderNotCancelable(str(number))
-            if not order.cancel_requested:
-                order.record_cancel_request()
-                self.save(order)
+            order.request_cancel(cancelable=service is not None and service.cancel)
+            self.save_changed(order)
             return order
 
         return self.retrying(decide)
 
     def request_refill(self, account: UUID, number: int, now: datetime | None = None) -> Refill:
         moment = now or datetime.now(UTC)
-        allocated: list[int] = []
+        allocated: list[int] = []  # a retry keeps the refill's number
+
+        def refill_number() -> int:
+            if not allocated:
+                allocated.append(self.sequences.next_number("refill"))
+            return allocated[0]
 
         def decide() -> Refill:
             order = self.order_of(account, number)
             service = self.service(order.service_number)
-            eligible = (
-                service is not None
-                and service.refill
-                and order.status in REFILLABLE
-                and order.finished_at is not None
-                and moment - order.finished_at <= timedelta(days=service.refill_days)
-                and order.open_refill is None
-            )
-            if not eligible:
-                raise OrderNotRefillable(str(number))
-            if not allocated:
-                allocated.append(self.sequences.next_number("refill"))
-            refill = Refill(number=allocated[0], order_number=number, account_id=account)
-            order.record_refill_request(refill.number)
+            days = service.refill_days if service is not None and service.refill else None
+            refill = order.request_refill(days, moment, refill_number)
             self.save(refill, order)
             return refill
 

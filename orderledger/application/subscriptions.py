@@ -14,27 +14,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from orderledger.application.ledger_base import LedgerBase
-from orderledger.domain.claims import STAFF, SWEEP, Reporter, ensure_holder, utc_now
-from orderledger.domain.errors import (
-    InvalidTransition,
-    NotEnoughFunds,
-    UnknownOrder,
-)
-from orderledger.domain.money import ZERO, charge_for
+from orderledger.domain.claims import STAFF, SWEEP, Reporter, utc_now
+from orderledger.domain.errors import InvalidTransition
+from orderledger.domain.money import ZERO
 from orderledger.domain.order import Order
 
 
 class Subscriptions(LedgerBase):
-    def _subscription(self, number: int) -> Order:
-        order = self.order(number)
-        if order is None:
-            raise UnknownOrder(str(number))
-        if not order.is_subscription:
-            raise InvalidTransition(f"order {number} is not a subscription")
-        return order
-
     def post_rate(self, order: Order) -> Decimal:
         """The service's rate when the order was placed: kept in its details since placing
         keeps it, else (an order placed before that) read from the service's own history."""
@@ -58,34 +47,13 @@ class Subscriptions(LedgerBase):
         moment = now or utc_now()
 
         def decide() -> Order:
-            order = self._subscription(number)
-            ensure_holder(order, "order", by, moment)
-            if post in order.posts:
-                if order.posts[post] == quantity:
-                    return order  # the same report again
-                raise InvalidTransition(
-                    f"post {post} was already reported with quantity {order.posts[post]}"
-                )
-            if order.status.is_finished:
-                raise InvalidTransition(f"order {number} is already {order.status.value}")
-            ends_at = order.subscription_ends_at()
-            if ends_at is not None and moment >= ends_at:
-                raise InvalidTransition(f"subscription {number} expired at {ends_at}")
-            low, high = int(order.details["min"]), int(order.details["max"])
-            if not low <= quantity <= high:
-                raise InvalidTransition(f"quantity per post must be between {low} and {high}")
-            charge = charge_for(self.post_rate(order), quantity, flat=False)
+            order = self.known_order(number)
             account = self.account(order.account_id)
-            if not account.can_pay(charge):
-                raise NotEnoughFunds(str(charge))
-            order.record_post(post=post, quantity=quantity, charge=charge, by=by.name)
-            if charge:
-                account.record_charge(order_number=order.number, amount=charge)
-            ended = None
-            if order.posts_left == 0:
-                order.trigger_event(Order.Completed, refund=ZERO, by=by.name)
-                ended = self.freed_link(order)
-            self.save(order, account, ended)
+            rate = partial(self.post_rate, order)
+            if not order.report_post(post, quantity, rate, account, by, moment):
+                return order  # the same report again
+            ended = self.freed_link(order) if order.status.is_finished else None
+            self.save_changed(order, account, ended)
             return order
 
         return self.retrying(decide)
@@ -97,14 +65,9 @@ class Subscriptions(LedgerBase):
         moment = now or utc_now()
 
         def decide() -> Order:
-            order = self._subscription(number)
-            if order.status.is_finished:
-                return order
-            ends_at = order.subscription_ends_at()
-            if ends_at is None or moment < ends_at:
-                raise InvalidTransition(f"subscription {number} has not expired")
-            order.trigger_event(Order.Completed, refund=ZERO, by=by.name)
-            self.save(order, self.freed_link(order))
+            order = self.known_order(number)
+            if order.end_subscription(by, moment):
+                self.save(order, self.freed_link(order))
             return order
 
         return self.retrying(decide)

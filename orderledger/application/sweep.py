@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from orderledger.application.claiming import Dispatcher
+from orderledger.application.claiming import WorkClaims
 from orderledger.bootstrap import Store
 from orderledger.storage.locks import SWEEP_LOCK, SessionLock, session_lock
 
@@ -35,7 +35,7 @@ class Sweeper:
         clock: Callable[[], datetime],
         every: float | None = None,
     ) -> None:
-        self.dispatcher = Dispatcher(store.ledger, store.db)
+        self.work_claims = WorkClaims(store.ledger, store.db)
         self.leadership = leadership(store)
         self.clock = clock
         self.every = SWEEP_EVERY if every is None else every
@@ -54,7 +54,7 @@ class Sweeper:
 
     def sweep_once(self) -> None:
         try:
-            self.dispatcher.sweep(self.clock())
+            self.work_claims.sweep(self.clock())
         except Exception:
             # The database may be away for a while: one traceback, then quiet until it works.
             if not self.failing:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeAlias
 
-from orderledger.application.claiming import Dispatcher
+from orderledger.application.claiming import WorkClaims
 from orderledger.application.ledger import Ledger
 from orderledger.cli.audit import register_history
 from orderledger.cli.common import CommandFailed, opened_store
@@ -137,7 +137,7 @@ def claim_orders(args: argparse.Namespace) -> int:
     if args.limit < 1 or args.lease < 1:
         raise CommandFailed("--limit and --lease must be at least 1")
     with opened_store() as store:
-        claimed = Dispatcher(store.ledger, store.db).claim_orders(
+        claimed = WorkClaims(store.ledger, store.db).claim_orders(
             args.operator, args.limit, args.service, timedelta(minutes=args.lease)
         )
     for order in claimed:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from orderledger.domain.errors import NotEnoughFunds
 from orderledger.domain.ids import account_id
 from orderledger.domain.money import ZERO
 
@@ -57,6 +58,13 @@ class Account(Aggregate):
     @event(Deposited)
     def record_deposit(self, amount: Decimal) -> None:
         self.deposits += amount
+
+    def charge(self, order_number: int, amount: Decimal) -> None:
+        """Charge the account for an order; a prepaid account refuses what it cannot pay."""
+        if not self.can_pay(amount):
+            raise NotEnoughFunds(str(amount))
+        if amount:
+            self.record_charge(order_number=order_number, amount=amount)
 
     class Charged(Aggregate.Event):
         order_number: int

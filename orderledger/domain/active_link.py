@@ -39,6 +39,14 @@ class ActiveLink(Aggregate):
     def record_taken(self, order_number: int) -> None:
         self.order_number = order_number
 
+    def release(self, order_number: int) -> bool:
+        """Free the link as the order ends; False (nothing recorded) if that order no longer
+        holds it."""
+        if self.order_number != order_number:
+            return False
+        self.record_released(order_number)
+        return True
+
     class Released(Aggregate.Event):
         order_number: int
 

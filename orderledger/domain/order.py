@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -11,8 +12,18 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from orderledger.domain.account import Account
+from orderledger.domain.claims import SWEEP, Reporter, ensure_holder
+from orderledger.domain.errors import (
+    ClaimTaken,
+    InvalidTransition,
+    NotDue,
+    OrderNotCancelable,
+    OrderNotRefillable,
+)
 from orderledger.domain.ids import order_id
-from orderledger.domain.money import ZERO
+from orderledger.domain.money import ZERO, charge_for, share_of
+from orderledger.domain.refill import Refill
 
 
 class OrderStatus(str, Enum):
@@ -157,6 +168,218 @@ class Order(Aggregate):
             return None
         limit = int(self.details["posts"]) + int(self.details.get("old_posts", 0))
         return None if limit == 0 else max(limit - len(self.posts), 0)
+
+    # ---- commands: each checks the order's own rules, then records what happened ---------
+    # A command that finds its outcome already recorded (a bot retrying after a timeout)
+    # records nothing and succeeds; the finishing ones then return None instead of a refund.
+
+    def ensure_unfinished(self) -> None:
+        if self.status.is_finished:
+            raise InvalidTransition(f"order {self.number} is already {self.status.value}")
+
+    def ensure_subscription(self) -> None:
+        if not self.is_subscription:
+            raise InvalidTransition(f"order {self.number} is not a subscription")
+
+    def claim(self, operator: str, lease: timedelta, now: datetime) -> None:
+        """Hand the order (or its next drip-feed run) to the operator for `lease`; refused
+        while anyone holds it (the holder renews with `renew_claim`)."""
+        self.ensure_unfinished()
+        if self.claim_held(now):
+            raise ClaimTaken(f"order {self.number} is claimed by {self.claimed_by}")
+        run = self.run
+        if self.is_drip_feed and self.runs is not None and self.run_delivered:
+            due = self.next_run_due()
+            if due is not None:  # a run is waiting; none waits once all are handed out
+                if self.run > 0 and now < due:
+                    raise NotDue(f"run {self.run + 1} of order {self.number} is due at {due}")
+                run = self.run + 1
+        self.record_claim(operator=operator, expires_at=now + lease, run=run, claimed_at=now)
+
+    def renew_claim(self, operator: str, lease: timedelta, now: datetime) -> None:
+        """Extend the operator's own claim (even one that ran out, until the sweep releases
+        it or another bot takes it); never hands out a new drip-feed run."""
+        self.ensure_unfinished()
+        if self.claimed_by is None:
+            raise InvalidTransition(f"order {self.number} is not claimed: claim it first")
+        if self.claimed_by != operator:
+            raise ClaimTaken(f"order {self.number} is claimed by {self.claimed_by}")
+        self.record_claim(operator=operator, expires_at=now + lease, run=self.run, claimed_at=now)
+
+    def release_claim(self, operator: str | None, now: datetime) -> None:
+        """The holder gives the order back (operator given), or, with no operator, a claim
+        that has expired is released (the queue's sweep)."""
+        if self.claimed_by is None or self.status.is_finished:
+            return
+        if operator is None and self.claim_held(now):
+            return  # renewed since the sweep looked: leave it
+        if operator is not None and self.claimed_by != operator:
+            raise ClaimTaken(f"order {self.number} is claimed by {self.claimed_by}")
+        self.record_claim_released(by=SWEEP.name if operator is None else operator)
+
+    def start(self, start_count: int, by: Reporter, now: datetime) -> None:
+        ensure_holder(self, "order", by, now)
+        if self.status is OrderStatus.IN_PROGRESS:
+            if self.start_count == start_count:
+                return  # the same report again
+            raise InvalidTransition(f"order {self.number} has already started")
+        self.ensure_unfinished()
+        self.record_start(start_count=start_count, by=by.name)
+
+    def report_delivery(self, delivered: int, by: Reporter, now: datetime) -> None:
+        """Cumulative progress: never backwards, never beyond what was ordered."""
+        ensure_holder(self, "order", by, now)
+        if self.delivered == delivered and (
+            self.status is OrderStatus.IN_PROGRESS or self.status.is_finished
+        ):
+            return
+        self.ensure_unfinished()
+        if delivered < self.delivered:
+            raise InvalidTransition(
+                f"delivered {delivered} is below the {self.delivered} already reported"
+            )
+        if delivered > self.charged_quantity:
+            raise InvalidTransition(
+                f"delivered {delivered} is more than the {self.charged_quantity} ordered"
+            )
+        if delivered > self.deliverable:
+            raise InvalidTransition(
+                f"delivered {delivered} is more than the {self.deliverable} of the "
+                f"{self.run} run(s) handed out so far"
+            )
+        self.record_delivery(delivered=delivered, by=by.name)
+
+    def complete(self, by: Reporter, now: datetime) -> Decimal | None:
+        """Nothing goes back: returns the refund (zero), None if it was already complete."""
+        ensure_holder(self, "order", by, now)
+        if self.status is OrderStatus.COMPLETED:
+            return None
+        self.ensure_unfinished()
+        return self.finish(Order.Completed, ZERO, by)
+
+    def stop_partial(self, remains: int, by: Reporter, now: datetime) -> Decimal | None:
+        """Stop a started order; the share that was not delivered goes back."""
+        ensure_holder(self, "order", by, now)
+        if self.status is OrderStatus.PARTIAL and self.remains == remains:
+            return None
+        self.ensure_unfinished()
+        if not 0 < remains <= self.remains:
+            raise InvalidTransition(
+                f"remains must be between 1 and {self.remains} for order {self.number}"
+            )
+        refund = share_of(self.charge, remains, self.charged_quantity)
+        return self.finish(Order.PartiallyCompleted, refund, by, remains=remains)
+
+    def cancel(self, by: Reporter, now: datetime) -> Decimal | None:
+        """Cancel an order nothing was delivered of: the whole charge goes back."""
+        ensure_holder(self, "order", by, now)
+        if self.status is OrderStatus.CANCELED:
+            return None
+        self.ensure_unfinished()
+        if self.delivered:
+            raise InvalidTransition(
+                f"order {self.number} has delivered {self.delivered}: stop it as partial"
+            )
+        return self.finish(Order.Canceled, self.net_charge, by)
+
+    def fail(self, reason: str, by: Reporter, now: datetime) -> Decimal | None:
+        ensure_holder(self, "order", by, now)
+        if self.status is OrderStatus.FAILED:
+            return None
+        self.ensure_unfinished()
+        return self.finish(Order.Failed, self.net_charge, by, reason=reason)
+
+    def refund(self, by: Reporter, now: datetime) -> Decimal | None:
+        """Refund a finished order in full (what a Partial already refunded is not repaid)."""
+        ensure_holder(self, "order", by, now)
+        if self.status is OrderStatus.REFUNDED:
+            return None
+        if self.status not in REFILLABLE:
+            raise InvalidTransition(
+                f"only a completed or partial order can be refunded, not {self.status.value}"
+            )
+        return self.finish(Order.Refunded, self.net_charge, by)
+
+    def finish(
+        self, event_class: type[Order.Finished], refund: Decimal, by: Reporter, **facts: Any
+    ) -> Decimal:
+        self.trigger_event(event_class, refund=refund, by=by.name, **facts)
+        return refund
+
+    def report_post(
+        self,
+        post: str,
+        quantity: int,
+        rate: Callable[[], Decimal],
+        payer: Account,
+        by: Reporter,
+        now: datetime,
+    ) -> bool:
+        """A subscription's post delivered, charged to `payer` at `rate()` (asked only when it
+        is charged); False (nothing recorded) for the same report again. The order completes
+        by itself when its posts are used up."""
+        self.ensure_subscription()
+        ensure_holder(self, "order", by, now)
+        if post in self.posts:
+            if self.posts[post] == quantity:
+                return False  # the same report again
+            raise InvalidTransition(
+                f"post {post} was already reported with quantity {self.posts[post]}"
+            )
+        self.ensure_unfinished()
+        ends_at = self.subscription_ends_at()
+        if ends_at is not None and now >= ends_at:
+            raise InvalidTransition(f"subscription {self.number} expired at {ends_at}")
+        low, high = int(self.details["min"]), int(self.details["max"])
+        if not low <= quantity <= high:
+            raise InvalidTransition(f"quantity per post must be between {low} and {high}")
+        charge = charge_for(rate(), quantity, flat=False)
+        self.record_post(post=post, quantity=quantity, charge=charge, by=by.name)
+        payer.charge(order_number=self.number, amount=charge)  # NotEnoughFunds: none is saved
+        if self.posts_left == 0:
+            self.trigger_event(Order.Completed, refund=ZERO, by=by.name)
+        return True
+
+    def end_subscription(self, by: Reporter, now: datetime) -> bool:
+        """Complete a subscription whose expiry has passed (what it charged stays charged);
+        False if it had already ended."""
+        self.ensure_subscription()
+        if self.status.is_finished:
+            return False
+        ends_at = self.subscription_ends_at()
+        if ends_at is None or now < ends_at:
+            raise InvalidTransition(f"subscription {self.number} has not expired")
+        self.trigger_event(Order.Completed, refund=ZERO, by=by.name)
+        return True
+
+    def request_cancel(self, cancelable: bool) -> None:
+        """The network asks to cancel (`cancelable`: its service allows it); fulfilment
+        decides how the order ends."""
+        if not cancelable or self.status.is_finished:
+            raise OrderNotCancelable(str(self.number))
+        if not self.cancel_requested:
+            self.record_cancel_request()
+
+    def request_refill(
+        self, refill_days: int | None, now: datetime, refill_number: Callable[[], int]
+    ) -> Refill:
+        """The refill the network asks for, numbered `refill_number()` (asked only once the
+        order may have one): a finished order `refill_days` into its window at most (None:
+        its service gives no refills), without another refill open."""
+        eligible = (
+            refill_days is not None
+            and self.status in REFILLABLE
+            and self.finished_at is not None
+            and now - self.finished_at <= timedelta(days=refill_days)
+            and self.open_refill is None
+        )
+        if not eligible:
+            raise OrderNotRefillable(str(self.number))
+        refill = Refill(
+            number=refill_number(), order_number=self.number, account_id=self.account_id
+        )
+        self.record_refill_request(refill.number)
+        return refill
 
     class Claimed(Aggregate.Event):
         operator: str

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from orderledger.domain.claims import SWEEP, Reporter, ensure_holder
+from orderledger.domain.errors import ClaimTaken, InvalidTransition
 from orderledger.domain.ids import refill_id
 
 
@@ -49,6 +52,54 @@ class Refill(Aggregate):
             and self.claim_expires_at is not None
             and now < self.claim_expires_at
         )
+
+    # ---- commands: each checks the refill's own rules, then records what happened --------
+
+    def claim(self, operator: str, lease: timedelta, now: datetime) -> None:
+        if self.status.is_finished:
+            raise InvalidTransition(f"refill {self.number} is already {self.status.value}")
+        if self.claim_held(now) and self.claimed_by != operator:
+            raise ClaimTaken(f"refill {self.number} is claimed by {self.claimed_by}")
+        self.record_claim(operator=operator, expires_at=now + lease)
+
+    def release_expired_claim(self, now: datetime) -> None:
+        """Release a claim that has expired (the sweep); anything else is left as it is."""
+        if self.claimed_by is None or self.status.is_finished:
+            return
+        if self.claim_held(now):
+            return  # claimed again since the sweep looked: leave it
+        self.record_claim_released(by=SWEEP.name)
+
+    def start(self, by: Reporter, now: datetime) -> bool:
+        return self.move(RefillStatus.IN_PROGRESS, by, now, self.record_start)
+
+    def complete(self, by: Reporter, now: datetime) -> bool:
+        return self.move(RefillStatus.COMPLETED, by, now, self.record_completion)
+
+    def reject(self, reason: str, by: Reporter, now: datetime) -> bool:
+        return self.move(RefillStatus.REJECTED, by, now, self.record_rejection, reason=reason)
+
+    def fail(self, reason: str, by: Reporter, now: datetime) -> bool:
+        return self.move(RefillStatus.FAILED, by, now, self.record_failure, reason=reason)
+
+    def move(
+        self,
+        target: RefillStatus,
+        by: Reporter,
+        now: datetime,
+        record: Callable[..., None],
+        **facts: str,
+    ) -> bool:
+        """Move the refill to `target`; False (nothing recorded) if it is there already."""
+        ensure_holder(self, "refill", by, now)
+        if self.status is target:
+            return False
+        if self.status.is_finished or (
+            target is RefillStatus.IN_PROGRESS and self.status is not RefillStatus.PENDING
+        ):
+            raise InvalidTransition(f"refill {self.number} is already {self.status.value}")
+        record(by=by.name, **facts)
+        return True
 
     class Claimed(Aggregate.Event):
         operator: str

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from orderledger.domain.errors import UnknownService
 from orderledger.domain.ids import service_id
+from orderledger.domain.money import ZERO, charge_for
+from orderledger.domain.service_types import Charging, Limits, OrderRequest, read_order
 
 DEFAULT_REFILL_DAYS = 30
 
@@ -26,6 +31,16 @@ CATALOGUE_FIELDS = (
     "description",
     "refill_days",
 )
+
+
+@dataclass(frozen=True)
+class OrderTerms:
+    """An `add` read against its service: what was asked, what it costs now, and the
+    details the order records (a subscription keeps the rate its posts are charged at)."""
+
+    request: OrderRequest
+    charge: Decimal
+    details: dict[str, Any]
 
 
 class Service(Aggregate):
@@ -76,6 +91,24 @@ class Service(Aggregate):
         self.description = description
         self.refill_days = refill_days
         self.enabled = True
+
+    def order_terms(self, fields: Mapping[str, Any]) -> OrderTerms:
+        """An order of this service as the network sent it, checked against the service's
+        type and limits and priced at its rate; a disabled service takes no orders."""
+        if not self.enabled:
+            raise UnknownService(str(self.number))
+        request = read_order(self.type, Limits(self.min, self.max), self.dripfeed, fields)
+        charge = (
+            ZERO
+            if request.charging is Charging.PER_POST
+            else charge_for(
+                self.rate, request.charged_quantity, flat=request.charging is Charging.FLAT
+            )
+        )
+        details = request.details
+        if request.charging is Charging.PER_POST:
+            details = {**details, "rate": str(self.rate)}
+        return OrderTerms(request, charge, details)
 
     def entry(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in CATALOGUE_FIELDS}

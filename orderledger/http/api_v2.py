@@ -1,4 +1,4 @@
-"""`/api/v2`: read the fields, look the key up, parse the action once, dispatch, present."""
+"""`/api/v2`: read the fields, look the key up, parse the action once, perform it, present."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class ApiContext:
     ledger: Ledger
     commands: CapacityLimiter
     errors_as_200: bool
-    batcher: AddBatcher | None = None
+    batcher: AddBatcher  # every `add` goes through the group commit
 
 
 def answer(body: Any, status: int = 200) -> Response[bytes]:
@@ -165,7 +165,7 @@ async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int
     if isinstance(parsed, LedgerError):
         return 200, refusal(parsed)
     try:
-        return 200, msgspec.json.encode(await dispatch(ctx, holder.account, parsed, fields))
+        return 200, msgspec.json.encode(await perform(ctx, holder.account, parsed, fields))
     except LedgerError as error:
         return 200, refusal(error)
 
@@ -215,7 +215,8 @@ def refused(ctx: ApiContext, text: str, status: int) -> tuple[int, bytes]:
     return 200 if ctx.errors_as_200 else status, msgspec.json.encode(presenters.error(text))
 
 
-async def dispatch(ctx: ApiContext, account: str, request: Request_, fields: dict[str, Any]) -> Any:
+async def perform(ctx: ApiContext, account: str, request: Request_, fields: dict[str, Any]) -> Any:
+    """The answer to one parsed action of the account."""
     match request:
         case Services():
             return [presenters.service(row) for row in await services(ctx)]
@@ -224,10 +225,7 @@ async def dispatch(ctx: ApiContext, account: str, request: Request_, fields: dic
         case Add(service=service):
             if service is None:
                 raise IncorrectRequest("service is required")
-            if ctx.batcher is not None:  # group commit: see add_batcher
-                order = await ctx.batcher.place(UUID(account), service, fields)
-            else:
-                order = await in_thread(ctx, ctx.ledger.place_order, UUID(account), service, fields)
+            order = await ctx.batcher.place(UUID(account), service, fields)
             return {"order": order.number}
         case Status(order=order, orders=orders):
             ids = ids_of(order, orders, "order")

@@ -20,7 +20,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
 
-from orderledger.application.claiming import Dispatcher
+from orderledger.application.claiming import WorkClaims
 from orderledger.domain import errors
 from orderledger.domain.claims import Reporter, utc_now
 from orderledger.domain.order import Order
@@ -103,8 +103,8 @@ async def order_report(
     return work_order(await report(request, fn, *args, operator=operator))
 
 
-def dispatcher(request: Raw) -> Dispatcher:
-    return Dispatcher(request.app.state.store.ledger, request.app.state.store.db)
+def work_claims(request: Raw) -> WorkClaims:
+    return WorkClaims(request.app.state.store.ledger, request.app.state.store.db)
 
 
 async def order_command(request: Raw, fn: Callable[..., Order], *args: Any) -> WorkOrder:
@@ -129,7 +129,7 @@ class OrderDispatch(Controller):
         lease = timedelta(seconds=data.lease_seconds)
         orders = await run(
             request,
-            dispatcher(request).claim_orders,
+            work_claims(request).claim_orders,
             operator,
             data.limit,
             data.services,
@@ -141,7 +141,7 @@ class OrderDispatch(Controller):
     @get("/cancel-requests")
     async def cancel_requests(self, request: Raw, operator: NamedDependency[str]) -> ClaimedOrders:
         """Unfinished orders the network asked to cancel: cancel them or stop them partial."""
-        orders = await run(request, dispatcher(request).cancel_requests)
+        orders = await run(request, work_claims(request).cancel_requests)
         return ClaimedOrders(orders=[work_order(order) for order in orders])
 
     @get("/{number:int}")
@@ -287,7 +287,7 @@ class RefillDispatch(Controller):
         store, now = request.app.state.store, clock(request)
 
         def claim_with_orders() -> ClaimedRefills:
-            refills = dispatcher(request).claim_refills(operator, data.limit, lease, now)
+            refills = work_claims(request).claim_refills(operator, data.limit, lease, now)
             return ClaimedRefills(
                 refills=[
                     work_refill(refill, order)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from orderledger.application.claiming import Dispatcher
+from orderledger.application.claiming import WorkClaims
 from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.domain.ids import order_id, refill_id
@@ -184,7 +184,7 @@ def test_the_sweep_names_itself_when_it_releases_a_claim_or_ends_a_subscription(
     bot.ok("refills/claim", {"lease_seconds": 60})
     clock.advance(days=1)
     caught_up(world.store)  # the sweep finds expired work in the queue table
-    Dispatcher(world.store.ledger, world.store.db).sweep(clock())
+    WorkClaims(world.store.ledger, world.store.db).sweep(clock())
 
     assert makers(cli, silent)[-1] == ("Order.ClaimReleased", "sweep")
     assert makers(cli, subscription)[-1] == ("Order.Completed", "sweep")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from litestar.testing import TestClient
 
-from orderledger.application.claiming import Dispatcher
+from orderledger.application.claiming import WorkClaims
 from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
@@ -38,9 +38,9 @@ def test_two_bots_claiming_at_once_never_get_the_same_order(settings: Settings) 
     start = threading.Barrier(2)
 
     def work(name: str, store: Store) -> None:
-        dispatcher = Dispatcher(store.ledger, store.db)
+        work_claims = WorkClaims(store.ledger, store.db)
         start.wait()
-        while claimed := dispatcher.claim_orders(name, limit=2):
+        while claimed := work_claims.claim_orders(name, limit=2):
             got[name] += [order.number for order in claimed]
 
     threads = [threading.Thread(target=work, args=(n, s)) for n, s in zip(got, stores, strict=True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderledger.application.claiming import Dispatcher
+from orderledger.application.claiming import WorkClaims
 from orderledger.cli.main import main
 from tests.audit.conftest import live_tables
 from tests.conftest import use_settings
@@ -24,7 +24,7 @@ def test_a_released_refill_claim_shows_unclaimed_in_the_work_queue(
     bot.ok("refills/claim", {"lease_seconds": 60})
     clock.advance(seconds=61)
     caught_up(world.store)  # the sweep finds expired claims in the queue table
-    Dispatcher(world.store.ledger, world.store.db).sweep(clock())
+    WorkClaims(world.store.ledger, world.store.db).sweep(clock())
     assert world.store.ledger.refill(refill).claimed_by is None
 
     [row] = [r for r in live_tables(world.store)["work_queue"] if r.kind == "refill"]

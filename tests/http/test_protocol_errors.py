@@ -185,7 +185,7 @@ def test_an_unexpected_failure_is_a_json_503_not_a_stack_trace(
     def broken(*_: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("orderledger.http.api_v2.dispatch", broken)
+    monkeypatch.setattr("orderledger.http.api_v2.perform", broken)
     response = network.client.post("/api/v2", data={"key": network.key, "action": "balance"})
     assert response.status_code == 503
     assert response.json() == {"error": "Service temporarily unavailable, please retry"}

@@ -103,7 +103,7 @@ def only_the_key_query_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     def usual_path(*_: object) -> None:
         raise AssertionError("answered by the usual path")
 
-    monkeypatch.setattr("orderledger.http.api_v2.dispatch", usual_path)
+    monkeypatch.setattr("orderledger.http.api_v2.perform", usual_path)
 
 
 def plain_answers(network: Network, numbers: list[int]) -> tuple[bytes, bytes]:

@@ -26,9 +26,11 @@ from orderledger.views.status_answer import status_answer
 BIGINT = 2**63 - 1
 # Charges as the projection writes them (five places) and as other text might hold them
 # (fewer places, more places to round half-up, large amounts, exponents: str(Decimal)).
+# The ledger keeps amounts to five places in Decimal's 28 digits: below 10**23.
+MAX_UNITS = 10**22 - 1
 CHARGES = st.builds(
     lambda units, places: Decimal(units).scaleb(-places),
-    st.one_of(st.integers(0, 10**7), st.integers(0, 10**25)),
+    st.one_of(st.integers(0, 10**7), st.integers(0, MAX_UNITS)),
     st.integers(0, 7),
 )
 CURRENCIES = st.one_of(

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from orderledger.projections.base import SQL_TYPES, Projection
+from orderledger.storage.backend import Backend
 from orderledger.storage.database import Cursor
 
 CHUNK = 500
@@ -37,7 +38,7 @@ class Target:
         return cls(projection, projection.table, projection.name)
 
 
-def create_statements(target: Target, dialect: str) -> list[str]:
+def create_statements(target: Target, backend: Backend) -> list[str]:
     columns = ", ".join(
         f"{name} {SQL_TYPES[column_type]}"
         + (" PRIMARY KEY" if name == "id" else "")
@@ -49,24 +50,8 @@ def create_statements(target: Target, dialect: str) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {target.table}_{name} ON {target.table} ({name})"
         for name in target.projection.indexed
     ]
-    if dialect == "postgres":
-        statements += [
-            add_generated_column(target.table, name, definition)
-            for name, definition in target.projection.postgres_generated
-        ]
+    statements += backend.generated_columns(target.table, target.projection.postgres_generated)
     return statements
-
-
-def add_generated_column(table: str, name: str, definition: str) -> str:
-    """Add the column where it is missing: a new table, or a live one from an older version
-    (PostgreSQL fills it for the existing rows). `ADD COLUMN IF NOT EXISTS` alone would lock
-    the table against reads at every start, even with the column there."""
-    return (
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
-        f"WHERE table_schema = current_schema() AND table_name = '{table}' "
-        f"AND column_name = '{name}') THEN "
-        f"ALTER TABLE {table} ADD COLUMN {name} {definition}; END IF; END $$"
-    )
 
 
 def column_names(target: Target) -> list[str]:

@@ -332,6 +332,7 @@ class Projector:
             cursor,
             target,
             [row for key, row in changed.items() if key in created and row is not None],
+            self.db.backend,
         )
         upsert_rows(cursor, target, {k: row for k, row in changed.items() if k not in created})
 

@@ -10,19 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
 from orderledger.projections.base import SQL_TYPES, Projection
 from orderledger.storage.backend import Backend
 from orderledger.storage.database import Cursor
 
 CHUNK = 500
-# COPY costs two round trips (start, then data and end) where a pipelined INSERT of a few rows
-# costs one, but psycopg spends about 8 µs less CPU per row on it: measured here, 16 rows
-# took 290 µs of client CPU as INSERTs and 195 µs as COPY, in the same wall time. The live
-# projector's pages at a steady trickle are a row or two (INSERT, for the lag); under a
-# burst of `add`s, a dozen or more.
-COPY_FROM_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -75,23 +67,15 @@ def load_rows(cursor: Cursor, target: Target, ids: Iterable[str]) -> dict[str, A
     return rows
 
 
-def insert_rows(cursor: Cursor, target: Target, rows: Iterable[Any]) -> None:
-    """Write rows known to be absent from the table: no conflict check; COPY on PostgreSQL
-    when there are many.
+def insert_rows(cursor: Cursor, target: Target, rows: Iterable[Any], backend: Backend) -> None:
+    """Write rows known to be absent from the table: no conflict check (the backend's
+    fastest way: COPY on PostgreSQL when there are many).
 
     A duplicate id still fails loudly (the primary key), it is just not expected.
     """
     values = [target.projection.to_db(row) for row in rows]
-    if not values:
-        return
-    names = ", ".join(column_names(target))
-    if isinstance(cursor, psycopg.Cursor) and len(values) >= COPY_FROM_ROWS:
-        with cursor.copy(f"COPY {target.table} ({names}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
-    else:
-        marks = ", ".join(["%s"] * len(target.projection.columns))
-        cursor.executemany(f"INSERT INTO {target.table} ({names}) VALUES ({marks})", values)
+    if values:
+        backend.insert_new(cursor, target.table, column_names(target), values)
 
 
 def upsert_rows(cursor: Cursor, target: Target, rows: Mapping[str, Any]) -> None:

@@ -98,6 +98,12 @@ class Backend(Protocol):
         """`count` numbers of the named sequence, in increasing order."""
         ...
 
+    def insert_new(
+        self, cursor: Cursor, table: str, names: Sequence[str], values: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert rows known to be absent, with no conflict check, as fast as it can."""
+        ...
+
     # --- locks ---
     def session_lock(self, name: str, key: int, holder: str = "") -> SessionLock:
         """The lock `name`, held by one process at a time, dying with its holder."""

@@ -36,6 +36,12 @@ SCHEMA_EXTRAS = (
     "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT to_json(value)::text $$",
 )
 SEQUENCES = {"order": "orderledger_order_numbers", "refill": "orderledger_refill_numbers"}
+# COPY costs two round trips (start, then data and end) where a pipelined INSERT of a few rows
+# costs one, but psycopg spends about 8 µs less CPU per row on it: measured here, 16 rows
+# took 290 µs of client CPU as INSERTs and 195 µs as COPY, in the same wall time. The live
+# projector's pages at a steady trickle are a row or two (INSERT, for the lag); under a
+# burst of `add`s, a dozen or more.
+COPY_FROM_ROWS = 10
 
 
 class DatabaseUnavailable(SettingsError):
@@ -202,6 +208,19 @@ class PostgresBackend:
     def next_numbers(self, db: Database, name: str, count: int) -> list[int]:
         rows = db.alone("SELECT nextval(%s) FROM generate_series(1, %s)", (SEQUENCES[name], count))
         return sorted(int(row[0]) for row in rows)
+
+    def insert_new(
+        self, cursor: Cursor, table: str, names: Sequence[str], values: Sequence[Sequence[Any]]
+    ) -> None:
+        columns = ", ".join(names)
+        if len(values) >= COPY_FROM_ROWS:
+            assert isinstance(cursor, psycopg.Cursor)  # this backend's transactions give one
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
 
     def session_lock(self, name: str, key: int, holder: str = "") -> PostgresSessionLock:
         """Advisory lock `key`, on a connection of its own."""

@@ -177,6 +177,12 @@ class SQLiteBackend:
     def next_numbers(self, db: Database, name: str, count: int) -> list[int]:
         return [int(db.alone(SQLITE_NEXT, (name,))[0][0]) for _ in range(count)]
 
+    def insert_new(
+        self, cursor: Cursor, table: str, names: Sequence[str], values: Sequence[Sequence[Any]]
+    ) -> None:
+        marks = ", ".join(["%s"] * len(names))
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)
+
     def session_lock(self, name: str, key: int, holder: str = "") -> FileLock:
         """The file `name`.lock beside the store."""
         return FileLock(self.data_dir / f"{name}.lock", holder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orderledger.bootstrap import Store
-from orderledger.projections.live import PostgresLeadership
+from orderledger.storage.leadership import PostgresLeadership
 from tests.conftest import entry, open_account
 
 

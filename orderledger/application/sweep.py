@@ -16,27 +16,30 @@ from collections.abc import Callable
 from datetime import datetime
 
 from orderledger.application.claiming import WorkClaims
-from orderledger.bootstrap import Store
-from orderledger.storage.locks import SWEEP_LOCK, SessionLock, session_lock
+from orderledger.application.ledger import Ledger
+from orderledger.storage.database import Database
+from orderledger.storage.locks import SWEEP_LOCK, SessionLock
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 5.0  # seconds: how long at most an expired claim still shows Processing
 
 
-def leadership(store: Store) -> SessionLock:
-    return session_lock(store.db, "sweep", SWEEP_LOCK)
+def leadership(db: Database) -> SessionLock:
+    return db.backend.session_lock("sweep", SWEEP_LOCK)
 
 
 class Sweeper:
     def __init__(
         self,
-        store: Store,
+        ledger: Ledger,
+        db: Database,
         clock: Callable[[], datetime],
         every: float | None = None,
+        lock: SessionLock | None = None,
     ) -> None:
-        self.work_claims = WorkClaims(store.ledger, store.db)
-        self.leadership = leadership(store)
+        self.work_claims = WorkClaims(ledger, db)
+        self.leadership = leadership(db) if lock is None else lock
         self.clock = clock
         self.every = SWEEP_EVERY if every is None else every
         self.stopping = threading.Event()

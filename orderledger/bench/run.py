@@ -23,7 +23,7 @@ from orderledger.bench.load import LoadResult, LoadSpec
 from orderledger.bench.postgres import fresh_database
 from orderledger.bench.report import Figures
 from orderledger.bootstrap import Store
-from orderledger.storage.settings import Settings
+from orderledger.storage.settings import PostgresAddress, Settings
 
 LAG_RATE = 300.0
 SAMPLE_REQUESTS = 2_000
@@ -122,13 +122,13 @@ class Bench:
             settings = Settings(postgres=address, data_dir=Path(scratch) / "var")
             store = Store.open(settings, pool_size=2)
             try:
-                return self.measure(store, settings, Path(scratch))
+                return self.measure(store, address, Path(scratch))
             finally:
                 store.close()
 
-    def measure(self, store: Store, settings: Settings, scratch: Path) -> Figures:
+    def measure(self, store: Store, address: PostgresAddress, scratch: Path) -> Figures:
+        """The figures, on the fresh PostgreSQL database at `address` (the store's)."""
         o = self.options
-        assert settings.postgres is not None
         self.say(f"importing the catalogue {o.catalogue.name}")
         fixture = preload.prepare(store, o.catalogue)
 
@@ -137,16 +137,18 @@ class Bench:
         with servers.running(bare_command, scratch / "baseline.log", workers=o.workers) as bare:
             baseline = rps(drive(self.spec(bare, "baseline", bodies=["key=x&action=status"])))
 
-        env = {"ORDERLEDGER_DATABASE_URL": settings.postgres.url(), **SERVER_ENV}
+        env = {"ORDERLEDGER_DATABASE_URL": address.url(), **SERVER_ENV}
         command = servers.orderledger_command(o.workers)
         log = scratch / "orderledger.log"
         with servers.running(command, log, env, workers=o.workers) as server:
-            numbers = self.fill(store, fixture, server, 0, min(o.base_orders, o.orders))
+            numbers = self.fill(store, address, fixture, server, 0, min(o.base_orders, o.orders))
             self.say(f"status at {len(numbers):,} orders")
             spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))
             base_p50 = drive(spec).p50_ms
 
-            numbers += self.fill(store, fixture, server, len(numbers), o.orders - len(numbers))
+            numbers += self.fill(
+                store, address, fixture, server, len(numbers), o.orders - len(numbers)
+            )
             self.say(f"status at {len(numbers):,} orders")
             spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))
             single = drive(spec)
@@ -159,7 +161,7 @@ class Bench:
             preload.wait_until_projected(store, server.alive)
 
             self.say(f"projection lag while adding {LAG_RATE:.0f} orders a second")
-            lag_p99 = self.projection_lag(store, settings, server, fixture, added)
+            lag_p99 = self.projection_lag(store, address, server, fixture, added)
             rss = server.peak_worker_rss_mb()
 
         self.say("rebuilding every projection from the whole log")
@@ -181,6 +183,7 @@ class Bench:
     def fill(
         self,
         store: Store,
+        address: PostgresAddress,
         fixture: preload.Fixture,
         server: servers.Server,
         first: int,
@@ -204,19 +207,17 @@ class Bench:
         # measurement comes next (it made `status` at 100,000 orders look slower than at
         # 10,000). An operator would vacuum after a bulk import too; done at both points.
         self.say("  VACUUM ANALYZE after the load")
-        assert store.settings.postgres is not None
-        preload.vacuum(store.settings.postgres.conninfo())
+        preload.vacuum(address.conninfo())
         return numbers
 
     def projection_lag(
         self,
         store: Store,
-        settings: Settings,
+        address: PostgresAddress,
         server: servers.Server,
         fixture: preload.Fixture,
         added: LoadResult,
     ) -> float:
-        assert settings.postgres is not None
         after = max(number for number, _ in added.answered)
         spec = self.spec(
             server,
@@ -225,7 +226,7 @@ class Bench:
             rate=LAG_RATE,
         )
         with (
-            lag.connect(settings.postgres.conninfo()) as conn,
+            lag.connect(address.conninfo()) as conn,
             lag.RowWatcher(conn, after) as watcher,
         ):
             steady = drive(spec)

@@ -9,12 +9,12 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from orderledger.bootstrap import backend_for
 from orderledger.cli.common import CommandFailed
 from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.port_lock import PortTaken, claimed_port
 from orderledger.http.reuse_port import supervisor_socket
-from orderledger.storage.database import check_reachable
 from orderledger.storage.settings import Settings, SettingsError
 
 
@@ -48,8 +48,7 @@ def reachable_settings() -> Settings:
     any worker starts (and fails with a traceback each)."""
     try:
         settings = Settings.from_env()
-        if settings.postgres is not None:
-            check_reachable(settings.postgres.conninfo(), settings.describe())
+        backend_for(settings).check_reachable()
     except SettingsError as error:
         raise CommandFailed(str(error)) from error
     return settings

@@ -1,16 +1,13 @@
-"""The app factory: one Store, one live projector and one read pool per worker process."""
+"""The app factory: a worker process's runtime (bootstrap.py), started and stopped with it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 import psycopg
-from anyio import CapacityLimiter
 from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
@@ -18,19 +15,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from psycopg_pool import PoolTimeout
 
-from orderledger.application.account_locks import AccountLocks
-from orderledger.application.group_commit import AddBatcher
-from orderledger.application.sweep import Sweeper
-from orderledger.bootstrap import Store
+from orderledger.bootstrap import runtime
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
 from orderledger.http.fulfilment import DISPATCH_HANDLERS, app_clock
-from orderledger.projections.live import LiveProjection
-from orderledger.projections.ready import catch_up_before_serving
-from orderledger.storage.database import SQLiteDatabase
 from orderledger.storage.settings import Settings, one_line
-from orderledger.views.event_tail import EventTable
-from orderledger.views.reads import PostgresQuery, Query, ReadModels, SQLiteQuery
 
 log = logging.getLogger(__name__)
 
@@ -59,63 +48,25 @@ def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Resp
     return response
 
 
-def event_table(store: Store, query: Query) -> EventTable:
-    """The event store's table, read by the worker's read queries (SQLite: its own file)."""
-    table = str(getattr(store.ledger.recorder, "events_table_name", "stored_events"))
-    if isinstance(query, PostgresQuery):
-        return EventTable(query, table, "postgres", beside_read_models=True)
-    events = SQLiteQuery(SQLiteDatabase(Path(store.ledger.env["SQLITE_DBNAME"])))
-    return EventTable(events, table, "sqlite", beside_read_models=False)
-
-
 def create_app(settings: Settings | None = None, projector: bool = True) -> Litestar:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = Store.open(settings, pool_size=settings.command_threads)
-        live = LiveProjection(store.projector(), store.leadership()) if projector else None
-        # The background work goes with the projector: a test that wants neither gets neither.
-        sweeper = Sweeper(store, clock=lambda: app_clock(app)) if projector else None
-        query: PostgresQuery | SQLiteQuery
-        if settings.postgres is not None:
-            query = PostgresQuery(settings.postgres.conninfo(), settings.read_pool_size)
-            await query.open()
-        else:
-            assert isinstance(store.db, SQLiteDatabase)
-            query = SQLiteQuery(store.db)
-        app.state.store = store
-        events = event_table(store, query)
+        parts = runtime(settings, projector, clock=lambda: app_clock(app))
+        app.state.store = parts.store
         app.state.api = ApiContext(
-            reads=ReadModels(query, store.db.dialect, events),
-            ledger=store.ledger,
-            commands=CapacityLimiter(settings.command_threads),
+            reads=parts.reads,
+            ledger=parts.store.ledger,
+            commands=parts.commands,
             errors_as_200=settings.errors_as_200,
-            batcher=AddBatcher(
-                store.ledger,
-                CapacityLimiter(settings.command_threads),
-                AccountLocks(settings.postgres.conninfo()) if settings.postgres else None,
-            ),
+            batcher=parts.batcher,
         )
-        app.state.api.batcher.start()
-        if live is not None:
-            await anyio.to_thread.run_sync(catch_up_before_serving, store.projector())
-            live.start()
-        if sweeper is not None:
-            sweeper.start()
+        await parts.start()
         try:
             yield
         finally:
-            await app.state.api.batcher.stop()
-            if sweeper is not None:
-                sweeper.stop()
-            if live is not None:
-                live.stop()
-            if isinstance(query, PostgresQuery):
-                await query.close()
-            if isinstance(events.query, SQLiteQuery):
-                events.query.db.close()
-            store.close()
+            await parts.stop()
 
     return Litestar(
         route_handlers=[api_v2, *DISPATCH_HANDLERS, audit_order_history],

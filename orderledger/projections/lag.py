@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderledger.application.ledger import Ledger
 from orderledger.projections import failures
 from orderledger.projections.failures import Failure
 from orderledger.projections.rebuild import rebuild_target
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import read_positions
+from orderledger.projections.source import Source
 from orderledger.storage.database import Database
 
 
@@ -27,7 +27,7 @@ class ProjectionStatus:
         return max(self.head - self.position, 0)
 
 
-def projection_status(ledger: Ledger, db: Database) -> list[ProjectionStatus]:
+def projection_status(ledger: Source, db: Database) -> list[ProjectionStatus]:
     names = [p.name for p in PROJECTIONS] + [rebuild_target(p).tracking for p in PROJECTIONS]
     with db.transaction() as cursor:
         positions = read_positions(cursor, names)

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from orderledger.application.ledger import Ledger
 from orderledger.projections import failures
 from orderledger.projections.base import Projection
 from orderledger.projections.rebuild_lock import only_rebuild
@@ -32,9 +31,9 @@ from orderledger.projections.runner import (
     Projector,
     read_positions,
 )
+from orderledger.projections.source import Source
 from orderledger.projections.tables import Target
 from orderledger.storage.database import Cursor, Database
-from orderledger.storage.locks import SWITCH_LOCK
 
 REBUILD_SUFFIX = "_rebuild"
 # Larger pages than the live projector's: each page pays a few round trips and a commit,
@@ -53,21 +52,10 @@ def in_registry_order(projections: Sequence[Projection[Any]]) -> list[Projection
     return sorted(unique.values(), key=lambda p: rank[p.name])
 
 
-def table_exists(cursor: Cursor, dialect: str, table: str) -> bool:
-    if dialect == "postgres":
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table,))
-    else:
-        cursor.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s", (table,)
-        )
-    row = cursor.fetchone()
-    return bool(row and row[0])
-
-
 class Rebuild:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: Source,
         db: Database,
         projections: Sequence[Projection[Any]],
         page_size: int = REBUILD_PAGE_SIZE,
@@ -82,7 +70,7 @@ class Rebuild:
         """Create the rebuild tables and positions, or keep those of an interrupted run."""
         with self.db.transaction() as cursor:
             for target in self.targets:
-                if not table_exists(cursor, self.db.dialect, target.table):
+                if not self.db.backend.table_exists(cursor, target.table):
                     # A position without its table would skip every event before it.
                     cursor.execute(
                         "DELETE FROM orderledger_tracking WHERE projection = %s",
@@ -125,8 +113,7 @@ class Rebuild:
     def switch(self) -> int:
         """Put the rebuilt tables live in one transaction; return the position they hold."""
         with self.db.transaction() as cursor:
-            if self.db.dialect == "postgres":
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SWITCH_LOCK,))
+            self.db.backend.lock_switch(cursor)
             positions = self.lock(cursor)
             position = self.catch_up_within(cursor, positions)
             for target in self.targets:
@@ -145,16 +132,11 @@ class Rebuild:
     def lock(self, cursor: Cursor) -> dict[str, int]:
         """Take the positions, then the tables, in the live projector's order: it updates its
         positions first (registry order) and touches its tables after."""
-        if self.db.dialect == "postgres":
-            for name in [p.name for p in self.projections] + [t.tracking for t in self.targets]:
-                cursor.execute(
-                    "SELECT position FROM orderledger_tracking WHERE projection = %s FOR UPDATE",
-                    (name,),
-                )
-            for target in self.targets:
-                cursor.execute(
-                    f"LOCK TABLE {target.projection.table}, {target.table} IN ACCESS EXCLUSIVE MODE"
-                )
+        self.db.backend.lock_for_update(
+            cursor,
+            [p.name for p in self.projections] + [t.tracking for t in self.targets],
+            [(target.projection.table, target.table) for target in self.targets],
+        )
         return read_positions(cursor, [t.tracking for t in self.targets])
 
     def catch_up_within(self, cursor: Cursor, positions: dict[str, int]) -> int:
@@ -176,27 +158,13 @@ class Rebuild:
         live = target.projection.table
         cursor.execute(f"DROP TABLE IF EXISTS {live}")
         cursor.execute(f"ALTER TABLE {target.table} RENAME TO {live}")
-        if self.db.dialect == "postgres":
-            # Index and constraint names keep the rebuild's prefix through a table rename;
-            # give them the live names so the next rebuild can create its own again.
-            cursor.execute(
-                "SELECT indexname FROM pg_indexes "
-                "WHERE schemaname = current_schema() AND tablename = %s",
-                (live,),
-            )
-            for (name,) in cursor.fetchall():
-                if str(name).startswith(target.table):
-                    renamed = live + str(name)[len(target.table) :]
-                    cursor.execute(f"ALTER INDEX {name} RENAME TO {renamed}")
-        else:
-            # SQLite renames its automatic indexes with the table; named ones are remade.
-            for column in target.projection.indexed:
-                cursor.execute(f"DROP INDEX IF EXISTS {target.table}_{column}")
-                cursor.execute(f"CREATE INDEX IF NOT EXISTS {live}_{column} ON {live} ({column})")
+        self.db.backend.rename_rebuilt_indexes(
+            cursor, target.table, live, target.projection.indexed
+        )
 
 
 def rebuild(
-    ledger: Ledger,
+    ledger: Source,
     db: Database,
     projections: Sequence[Projection[Any]],
     page_size: int = REBUILD_PAGE_SIZE,

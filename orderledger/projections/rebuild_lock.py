@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from orderledger.storage.database import Database
-from orderledger.storage.locks import REBUILD_LOCK, SessionLock, session_lock
+from orderledger.storage.locks import REBUILD_LOCK, SessionLock
 
 HOLDER_PREFIX = "orderledger rebuild: "
 
@@ -31,7 +31,7 @@ def holder() -> str:
 
 
 def rebuild_lock(db: Database) -> SessionLock:
-    return session_lock(db, "rebuild", REBUILD_LOCK, holder=HOLDER_PREFIX + holder())
+    return db.backend.session_lock("rebuild", REBUILD_LOCK, holder=HOLDER_PREFIX + holder())
 
 
 @contextmanager

@@ -13,38 +13,38 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from orderledger.application.ledger import Ledger
 from orderledger.domain.ids import order_id, refill_id
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
 from orderledger.projections.base import Projection, fold, fold_into
 from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
+from orderledger.projections.source import Source
 
 Row = TypeVar("Row")
 
 
-def replay(ledger: Ledger, projection: Projection[Any], aggregate_id: UUID) -> Any:
+def replay(ledger: Source, projection: Projection[Any], aggregate_id: UUID) -> Any:
     return fold(projection, ledger.events.get(aggregate_id)).get(str(aggregate_id))
 
 
-def orders_of(ledger: Ledger, account_id: str, numbers: list[int]) -> dict[int, OrderStatusRow]:
+def orders_of(ledger: Source, account_id: str, numbers: list[int]) -> dict[int, OrderStatusRow]:
     rows = {n: replay(ledger, ORDER_STATUS, order_id(n)) for n in numbers}
     return {n: row for n, row in rows.items() if row is not None and row.account_id == account_id}
 
 
-def refills_of(ledger: Ledger, account_id: str, numbers: list[int]) -> dict[int, RefillStatusRow]:
+def refills_of(ledger: Source, account_id: str, numbers: list[int]) -> dict[int, RefillStatusRow]:
     rows = {n: replay(ledger, REFILL_STATUS, refill_id(n)) for n in numbers}
     return {n: row for n, row in rows.items() if row is not None and row.account_id == account_id}
 
 
-def balance_of(ledger: Ledger, account_id: str) -> AccountBalanceRow | None:
+def balance_of(ledger: Source, account_id: str) -> AccountBalanceRow | None:
     row: AccountBalanceRow | None = replay(ledger, ACCOUNT_BALANCE, UUID(account_id))
     return row
 
 
 def folded_on(
-    ledger: Ledger, projection: Projection[Row], rows: dict[str, Row], newer: Iterable[StoredEvent]
+    ledger: Source, projection: Projection[Row], rows: dict[str, Row], newer: Iterable[StoredEvent]
 ) -> dict[str, Row]:
     """The rows with these newer events (the ones past the rows' position) folded on."""
     for stored in newer:
@@ -55,13 +55,13 @@ def folded_on(
 
 
 def balance_past(
-    ledger: Ledger, row: AccountBalanceRow, newer: Iterable[StoredEvent]
+    ledger: Source, row: AccountBalanceRow, newer: Iterable[StoredEvent]
 ) -> AccountBalanceRow:
     return folded_on(ledger, ACCOUNT_BALANCE, {row.id: row}, newer)[row.id]
 
 
 def services_past(
-    ledger: Ledger, rows: list[ServiceRow], newer: Iterable[StoredEvent]
+    ledger: Source, rows: list[ServiceRow], newer: Iterable[StoredEvent]
 ) -> list[ServiceRow]:
     """The enabled services, by number, with the newer events folded on."""
     services = folded_on(ledger, CATALOGUE, {row.id: row for row in rows}, newer)
@@ -69,7 +69,7 @@ def services_past(
 
 
 def orders_past(
-    ledger: Ledger, rows: list[OrderStatusRow], newer: Iterable[StoredEvent]
+    ledger: Source, rows: list[OrderStatusRow], newer: Iterable[StoredEvent]
 ) -> dict[int, OrderStatusRow]:
     """The orders, by number, with the newer events folded on: the rows' orders and any
     these events place (every account's: the caller keeps its own)."""
@@ -78,7 +78,7 @@ def orders_past(
 
 
 def refills_past(
-    ledger: Ledger, rows: list[RefillStatusRow], newer: Iterable[StoredEvent]
+    ledger: Source, rows: list[RefillStatusRow], newer: Iterable[StoredEvent]
 ) -> dict[int, RefillStatusRow]:
     """The refills, by number, with the newer events folded on (every account's)."""
     folded = folded_on(ledger, REFILL_STATUS, {row.id: row for row in rows}, newer)

@@ -23,9 +23,9 @@ from eventsourcing.domain import CanInitAggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-from orderledger.application.ledger import Ledger
 from orderledger.projections import failures
 from orderledger.projections.failures import Failure, Unreadable, new_failure
+from orderledger.projections.source import Source
 from orderledger.projections.tables import (
     Target,
     create_statements,
@@ -62,7 +62,7 @@ class FoldFailed(RuntimeError):
 
 
 def ensure_targets(db: Database, targets: Sequence[Target]) -> None:
-    statements = [s for target in targets for s in create_statements(target, db.dialect)]
+    statements = [s for target in targets for s in create_statements(target, db.backend)]
     statements.append(failures.CREATE)
     create_tables(db, statements)
     with db.transaction() as cursor:
@@ -142,7 +142,7 @@ def route(
 class Projector:
     def __init__(
         self,
-        ledger: Ledger,
+        ledger: Source,
         db: Database,
         targets: Sequence[Target],
         page_size: int = PAGE_SIZE,
@@ -332,6 +332,7 @@ class Projector:
             cursor,
             target,
             [row for key, row in changed.items() if key in created and row is not None],
+            self.db.backend,
         )
         upsert_rows(cursor, target, {k: row for k, row in changed.items() if k not in created})
 

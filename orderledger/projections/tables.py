@@ -10,18 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
 from orderledger.projections.base import SQL_TYPES, Projection
+from orderledger.storage.backend import Backend
 from orderledger.storage.database import Cursor
 
 CHUNK = 500
-# COPY costs two round trips (start, then data and end) where a pipelined INSERT of a few rows
-# costs one, but psycopg spends about 8 µs less CPU per row on it: measured here, 16 rows
-# took 290 µs of client CPU as INSERTs and 195 µs as COPY, in the same wall time. The live
-# projector's pages at a steady trickle are a row or two (INSERT, for the lag); under a
-# burst of `add`s, a dozen or more.
-COPY_FROM_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -37,7 +30,7 @@ class Target:
         return cls(projection, projection.table, projection.name)
 
 
-def create_statements(target: Target, dialect: str) -> list[str]:
+def create_statements(target: Target, backend: Backend) -> list[str]:
     columns = ", ".join(
         f"{name} {SQL_TYPES[column_type]}"
         + (" PRIMARY KEY" if name == "id" else "")
@@ -49,24 +42,8 @@ def create_statements(target: Target, dialect: str) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {target.table}_{name} ON {target.table} ({name})"
         for name in target.projection.indexed
     ]
-    if dialect == "postgres":
-        statements += [
-            add_generated_column(target.table, name, definition)
-            for name, definition in target.projection.postgres_generated
-        ]
+    statements += backend.generated_columns(target.table, target.projection.postgres_generated)
     return statements
-
-
-def add_generated_column(table: str, name: str, definition: str) -> str:
-    """Add the column where it is missing: a new table, or a live one from an older version
-    (PostgreSQL fills it for the existing rows). `ADD COLUMN IF NOT EXISTS` alone would lock
-    the table against reads at every start, even with the column there."""
-    return (
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
-        f"WHERE table_schema = current_schema() AND table_name = '{table}' "
-        f"AND column_name = '{name}') THEN "
-        f"ALTER TABLE {table} ADD COLUMN {name} {definition}; END IF; END $$"
-    )
 
 
 def column_names(target: Target) -> list[str]:
@@ -90,23 +67,15 @@ def load_rows(cursor: Cursor, target: Target, ids: Iterable[str]) -> dict[str, A
     return rows
 
 
-def insert_rows(cursor: Cursor, target: Target, rows: Iterable[Any]) -> None:
-    """Write rows known to be absent from the table: no conflict check; COPY on PostgreSQL
-    when there are many.
+def insert_rows(cursor: Cursor, target: Target, rows: Iterable[Any], backend: Backend) -> None:
+    """Write rows known to be absent from the table: no conflict check (the backend's
+    fastest way: COPY on PostgreSQL when there are many).
 
     A duplicate id still fails loudly (the primary key), it is just not expected.
     """
     values = [target.projection.to_db(row) for row in rows]
-    if not values:
-        return
-    names = ", ".join(column_names(target))
-    if isinstance(cursor, psycopg.Cursor) and len(values) >= COPY_FROM_ROWS:
-        with cursor.copy(f"COPY {target.table} ({names}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
-    else:
-        marks = ", ".join(["%s"] * len(target.projection.columns))
-        cursor.executemany(f"INSERT INTO {target.table} ({names}) VALUES ({marks})", values)
+    if values:
+        backend.insert_new(cursor, target.table, column_names(target), values)
 
 
 def upsert_rows(cursor: Cursor, target: Target, rows: Mapping[str, Any]) -> None:

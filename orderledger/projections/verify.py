@@ -17,7 +17,6 @@ from typing import Any
 
 from eventsourcing.utils import resolve_topic
 
-from orderledger.application.ledger import Ledger
 from orderledger.domain.money import ZERO, wire
 from orderledger.domain.order import Order
 from orderledger.projections import failures
@@ -25,6 +24,7 @@ from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBala
 from orderledger.projections.base import Projection, fold_into
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import read_positions
+from orderledger.projections.source import Source
 from orderledger.projections.tables import Target, select_sql
 from orderledger.storage.database import Cursor, Database
 
@@ -36,8 +36,7 @@ ORDER_EVENTS = (Order.Placed, Order.PostDelivered, Order.Finished)
 @contextmanager
 def snapshot(db: Database) -> Iterator[Cursor]:
     with db.transaction() as cursor:
-        if db.dialect == "postgres":  # SQLite's transaction already holds the write lock
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        db.backend.read_only_snapshot(cursor)
         yield cursor
 
 
@@ -76,7 +75,7 @@ class OrderMoney:
 
 
 def events_until(
-    ledger: Ledger, head: int, progress: Callable[[int], object] | None
+    ledger: Source, head: int, progress: Callable[[int], object] | None
 ) -> Iterator[tuple[int, Any]]:
     classes = tuple(c for p in PROJECTIONS for c in p.events) + ORDER_EVENTS
     wanted = cache(lambda topic: issubclass(resolve_topic(topic), classes))
@@ -157,7 +156,7 @@ def check_accounts(
 
 
 def verify(
-    ledger: Ledger, db: Database, progress: Callable[[int], object] | None = None
+    ledger: Source, db: Database, progress: Callable[[int], object] | None = None
 ) -> list[str]:
     """Every difference between the events and the read models, readable; empty when sound."""
     positions, tables, stopped = read_tables(db)

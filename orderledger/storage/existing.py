@@ -11,17 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from uuid import UUID
 
-from eventsourcing.persistence import Recorder
 from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg.sql import SQL, Identifier
 
 from orderledger.storage.pools import repeated_if_lost
 
 
-def existing_aggregates(recorder: Recorder, ids: Collection[UUID]) -> set[UUID] | None:
-    """The ids that have events; None where the recorder cannot say in one query."""
-    if not isinstance(recorder, PostgresAggregateRecorder):
-        return None
+def existing_aggregates(recorder: PostgresAggregateRecorder, ids: Collection[UUID]) -> set[UUID]:
+    """The ids that have events (SQLite's backend cannot say in one query: it has none)."""
     if not ids:
         return set()
     query = SQL("SELECT DISTINCT originator_id FROM {} WHERE originator_id = ANY(%s)").format(

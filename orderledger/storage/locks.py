@@ -15,7 +15,6 @@ from typing import IO, Protocol
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from orderledger.storage.database import Database, PostgresDatabase, SQLiteDatabase
 from orderledger.storage.settings import one_line
 
 log = logging.getLogger(__name__)
@@ -156,17 +155,3 @@ class FileLock:
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
         self.handle = None
-
-
-def conninfo_of(db: PostgresDatabase) -> str:
-    conninfo = db.pool.conninfo
-    return conninfo if isinstance(conninfo, str) else conninfo()
-
-
-def session_lock(db: Database, name: str, key: int, holder: str = "") -> SessionLock:
-    """The lock `name`: advisory lock `key` on PostgreSQL, file `name`.lock beside SQLite's."""
-    if isinstance(db, PostgresDatabase):
-        return PostgresSessionLock(conninfo_of(db), key, name, holder)
-    if isinstance(db, SQLiteDatabase):
-        return FileLock(db.path.with_name(f"{name}.lock"), holder)
-    raise TypeError(f"no session lock for {type(db).__name__}")

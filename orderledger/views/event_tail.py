@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-if TYPE_CHECKING:
-    from orderledger.views.reads import Query
+from orderledger.storage.backend import Backend, Query
 
 PAGE = 1000
 
@@ -30,17 +29,21 @@ PAGE = 1000
 class EventTable:
     query: Query
     table: str
-    dialect: str
-    beside_read_models: bool  # in the read models' database: one statement reads both
+    backend: Backend
+
+    @property
+    def beside_read_models(self) -> bool:
+        """In the read models' database: one statement reads both."""
+        return self.backend.events_beside_read_models
 
     @property
     def number(self) -> str:
         """The column that numbers the events in commit order."""
-        return "notification_id" if self.dialect == "postgres" else "rowid"
+        return self.backend.event_number
 
     def originator(self, aggregate_id: str) -> str:
         """An aggregate's id as this table stores it (SQLite: 32 hex digits)."""
-        return aggregate_id if self.dialect == "postgres" else UUID(aggregate_id).hex
+        return self.backend.stored_id(aggregate_id)
 
     def tail_sql(self, position: str) -> str:
         """One aggregate's events numbered past `position` (an SQL expression), oldest first.
@@ -50,7 +53,7 @@ class EventTable:
         aggregate with a long history costs one probe of the primary key when nothing of it
         is past the position, and one more per event that is.
         """
-        cast = "::uuid" if self.dialect == "postgres" else ""
+        cast = self.backend.uuid_cast
         return (
             "tail(version, number, topic, state) AS ("
             "SELECT * FROM (SELECT originator_version, "

@@ -1,7 +1,7 @@
 """Queries answered straight from the read-model tables.
 
 PostgreSQL is read through psycopg's async pool; SQLite, which has no async driver in the
-standard library, in a worker thread. Both run the same SQL.
+standard library, in a worker thread (the backend's `read_query`). Both run the same SQL.
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
-import psycopg
 from eventsourcing.persistence import StoredEvent
-from psycopg_pool import AsyncConnectionPool
 
 from orderledger.domain.ids import order_id, refill_id
 from orderledger.projections.account_balance import ACCOUNT_BALANCE, AccountBalanceRow
@@ -24,9 +22,8 @@ from orderledger.projections.catalogue import CATALOGUE, ServiceRow
 from orderledger.projections.order_status import ORDER_STATUS, OrderStatusRow
 from orderledger.projections.refill_status import REFILL_STATUS, RefillStatusRow
 from orderledger.projections.tables import Target, column_names
+from orderledger.storage.backend import Query, ThreadQuery
 from orderledger.storage.credentials import HOLDER_SQL, Role, lookup_params
-from orderledger.storage.database import SQLiteDatabase
-from orderledger.storage.pools import POOL_TIMEOUT_SECONDS, RECONNECT_SECONDS
 from orderledger.views.event_tail import EventTable, events_of, stored_events
 
 POSITION_SQL = "SELECT position FROM orderledger_tracking WHERE projection = %s"
@@ -104,73 +101,9 @@ def numbered_at_sql(projection: Projection[Any], count: int) -> str:
     )
 
 
-class Query(Protocol):
-    async def __call__(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
-
-
-class PostgresQuery:
-    """Reads from an async pool. A read whose connection turns out dead (PostgreSQL
-    restarted, its backend terminated) is read again on another: a query changes nothing,
-    so nothing is lost by sending it twice. Checking every connection as it is handed out
-    would cost a round trip per request instead."""
-
-    def __init__(self, conninfo: str, size: int) -> None:
-        # Autocommit: each read is one statement, so a transaction would only add a COMMIT
-        # round trip per query (and every read still sees every committed row).
-        self.size = size
-        self.pool = AsyncConnectionPool(
-            conninfo,
-            min_size=min(2, size),
-            max_size=size,
-            open=False,
-            kwargs={"autocommit": True},
-            timeout=POOL_TIMEOUT_SECONDS,
-            reconnect_timeout=RECONNECT_SECONDS,  # see storage.pools
-        )
-
-    async def open(self) -> None:
-        await self.pool.open(wait=True)
-
-    async def close(self) -> None:
-        await self.pool.close()
-
-    async def __call__(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        for _ in range(self.size):  # after a restart, every pooled connection is dead
-            rows = await self.read(sql, params)
-            if rows is not None:
-                return rows
-        return await self.read(sql, params, last=True) or []
-
-    async def read(
-        self, sql: str, params: Sequence[Any], last: bool = False
-    ) -> list[tuple[Any, ...]] | None:
-        """The rows; None when the connection was found dead (the pool then replaces it)."""
-        async with self.pool.connection() as conn:
-            try:
-                cursor = await conn.execute(sql, params, prepare=True)
-                return await cursor.fetchall()
-            except psycopg.OperationalError:
-                if last or not (conn.closed or conn.broken):
-                    raise
-                return None
-
-
-class SQLiteQuery:
-    def __init__(self, db: SQLiteDatabase) -> None:
-        self.db = db
-
-    def run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        cursor = self.db.connection().execute(sql.replace("%s", "?"), tuple(params))
-        return cursor.fetchall()
-
-    async def __call__(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return await anyio.to_thread.run_sync(partial(self.run, sql, params))
-
-
 class ReadModels:
-    def __init__(self, query: Query, dialect: str, events: EventTable) -> None:
+    def __init__(self, query: Query, events: EventTable) -> None:
         self.query = query
-        self.dialect = dialect
         self.events = events
         self.balance_with_tail_sql = balance_with_tail_sql(events)
         self.numbered_with_tails_sql = {
@@ -231,7 +164,7 @@ class ReadModels:
     ) -> Behind[list[Rows]]:
         """SQLite: the rows with their position, then the events past it from the event
         store's own file, both in one trip to a worker thread."""
-        assert isinstance(self.query, SQLiteQuery) and isinstance(self.events.query, SQLiteQuery)
+        assert isinstance(self.query, ThreadQuery) and isinstance(self.events.query, ThreadQuery)
         sql = numbered_at_sql(projection, len(numbers))
         rows = self.query.run(sql, (account_id, *numbers, projection.name))
         position = int(rows[0][0]) if rows else 0

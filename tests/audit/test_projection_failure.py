@@ -143,7 +143,7 @@ def test_a_rebuild_whose_fold_fails_switches_nothing_and_names_the_event(store: 
 def set_stored_state(store: Store, notification: int, state: bytes | None = None) -> bytes:
     """Overwrite a stored event's state (None: keep it); the state it had."""
     table = store.ledger.recorder.events_table_name  # type: ignore[attr-defined]
-    if store.db.dialect == "postgres":
+    if store.backend.name == "postgres":
         key, database = "notification_id", store.db
         with database.transaction() as cursor:
             cursor.execute(f"SELECT state FROM {table} WHERE {key} = %s", (notification,))

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def index_names(store: Store, table: str) -> list[str]:
     with store.db.transaction() as cursor:
-        if store.db.dialect == "postgres":
+        if store.backend.name == "postgres":
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", (table,))
         else:
             cursor.execute(

@@ -30,7 +30,7 @@ def in_thread(work: Callable[[], object], errors: list[BaseException]) -> thread
 
 
 def wait_until_a_transaction_waits_for_a_lock(store: Store) -> None:
-    if store.db.dialect != "postgres":
+    if store.backend.name != "postgres":
         time.sleep(0.3)  # SQLite: the switch waits for the write lock in BEGIN IMMEDIATE
         return
     deadline = time.monotonic() + 10

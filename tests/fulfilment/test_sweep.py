@@ -108,7 +108,7 @@ def test_an_expired_refill_claim_is_released(
 
 
 def test_one_sweep_leads_at_a_time_beside_the_projector(store: Store) -> None:
-    first, second = sweep.leadership(store), sweep.leadership(store)
+    first, second = sweep.leadership(store.db), sweep.leadership(store.db)
     projector = store.leadership()
     try:
         assert projector.acquire()

@@ -18,7 +18,7 @@ def main() -> None:
     """Serve the baseline with the same uvicorn settings as `orderledger serve`."""
     import argparse
 
-    from orderledger.cli.serve import run_uvicorn
+    from orderledger.http.server import run_uvicorn
 
     parser = argparse.ArgumentParser(description="the benchmark's baseline endpoint")
     parser.add_argument("--port", type=int, required=True)

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-from orderledger.application.ledger import Ledger
+from eventsourcing.application import Application
+
 from orderledger.domain.account import Account
 from orderledger.domain.ids import account_id
 from orderledger.domain.money import ZERO, wire
@@ -61,7 +63,7 @@ def movement(event: Any) -> tuple[str, int | None, Decimal] | None:
     return None
 
 
-def account_events(ledger: Ledger, name: str) -> Iterator[Any]:
+def account_events(ledger: Application[UUID], name: str) -> Iterator[Any]:
     # The event store itself, never a snapshot: a statement needs every movement.
     events = iter(ledger.events.get(account_id(name)))
     opened = next(events, None)
@@ -72,7 +74,7 @@ def account_events(ledger: Ledger, name: str) -> Iterator[Any]:
 
 
 def account_statement(
-    ledger: Ledger, name: str, start: datetime | None = None, end: datetime | None = None
+    ledger: Application[UUID], name: str, start: datetime | None = None, end: datetime | None = None
 ) -> Statement:
     events = account_events(ledger, name)
     opened = next(events)

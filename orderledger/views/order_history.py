@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from orderledger.application.ledger import Ledger
+from eventsourcing.application import Application
+
 from orderledger.domain.ids import order_id, refill_id
 from orderledger.domain.money import wire
 from orderledger.domain.order import Order
@@ -72,7 +74,9 @@ def refill_numbers(order_events: list[Any]) -> list[int]:
     return [e.refill_number for e in order_events if isinstance(e, Order.RefillRequested)]
 
 
-def order_history(ledger: Ledger, number: int, at: datetime | None = None) -> OrderHistory:
+def order_history(
+    ledger: Application[UUID], number: int, at: datetime | None = None
+) -> OrderHistory:
     order_events: list[Any] = list(ledger.events.get(order_id(number)))
     if not order_events:
         raise OrderNotFound(f"no order {number}")

@@ -4,11 +4,12 @@ Writers to the event store are serial (one table lock per transaction), so one o
 transaction caps `add` at the rate of transactions. Here each worker collects the `add`s that
 arrive together (see `arrivals`) and hands each account's share to the ledger's
 `place_orders` (the one way an order is placed, see `batch_placing`), which prepares them
-outside any lock (checked, numbered) and then, in that account's turn (`account_locks`),
-decides them in sequence against the same Account and commits them in one transaction. So
-every guarantee of `place_order` holds: an `add` is answered only after its own events are
-committed, a refused order refuses only itself, a conflict with another writer decides the
-batch again, and nothing is answered from memory.
+outside any lock (checked, numbered) and then, in that account's turn (the backend's
+`AccountLocks`: PostgreSQL's advisory locks, storage/account_locks.py), decides them in
+sequence against the same Account and commits them in one transaction. So every guarantee
+of `place_order` holds: an `add` is answered only after its own events are committed, a
+refused order refuses only itself, a conflict with another writer decides the batch again,
+and nothing is answered from memory.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from uuid import UUID
 import anyio.to_thread
 from anyio import CapacityLimiter
 
-from orderledger.application.account_locks import AccountLocks
 from orderledger.application.arrivals import Arrivals
 from orderledger.application.batch_placing import Outcome, PlaceOrder
 from orderledger.application.ledger import Ledger
 from orderledger.domain.errors import LedgerError
 from orderledger.domain.order import Order
+from orderledger.storage.backend import AccountLocks
 
 # The longest a batch waits for the requests expected to join it (see `Arrivals`): long
 # enough for the answers of one batch to come back as the next requests on a busy machine.

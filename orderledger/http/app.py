@@ -7,18 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from psycopg_pool import PoolTimeout
 
 from orderledger.bootstrap import runtime
 from orderledger.http.api_v2 import ApiContext, answer, api_v2
 from orderledger.http.audit import audit_order_history
 from orderledger.http.fulfilment import DISPATCH_HANDLERS, app_clock
+from orderledger.storage.faults import DATABASE_FAULTS
 from orderledger.storage.settings import Settings, one_line
 
 log = logging.getLogger(__name__)
@@ -30,10 +28,6 @@ def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response
     return response
 
 
-# Where the database cannot be reached: a pool's timeout, a connection lost, or
-# eventsourcing's names for those (it wraps psycopg's errors in its own). Not the rest of
-# PersistenceError: a missing table or a bad statement is a defect, logged with its traceback.
-DATABASE_FAULTS = (PoolTimeout, psycopg.OperationalError, OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = "2"
 
 

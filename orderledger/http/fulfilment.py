@@ -3,9 +3,10 @@ bearer tokens (one guard for the whole API: http/bearer.py).
 
 Every report runs the ledger's command in a worker thread (the same limiter as `/api/v2`) and
 answers with the order or refill as it now stands. A report is the token's bot's: refused
-(409) on work another bot holds an unexpired claim on. Refusals are JSON errors: 401 bad token
-(before the body is read), 404 unknown order or refill, 409 a report that does not fit the current state, 422 a body
-that is not what the endpoint takes. A refused report records nothing.
+(409) on work another bot holds an unexpired claim on. Refusals are JSON errors: 401 bad
+token (before the body is read), 404 unknown order or refill, 409 a report that does not fit
+the current state, 422 a body that is not what the endpoint takes. A refused report records
+nothing.
 """
 
 from __future__ import annotations

@@ -116,6 +116,7 @@ class Runtime:
     batcher: AddBatcher
     live: LiveProjection | None  # None: no projector, and no sweep (a test wants neither)
     sweeper: Sweeper | None
+    clock: Callable[[], datetime]  # what claims, leases, reports and the sweep go by
 
     async def start(self) -> None:
         await self.query.open()
@@ -168,4 +169,5 @@ def runtime(
         batcher=batcher,
         live=live,
         sweeper=sweeper,
+        clock=clock,
     )

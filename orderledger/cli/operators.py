@@ -14,7 +14,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     create = actions.add_parser(
         "create",
         help="issue an operator token for /dispatch (shown once)",
-        description="Issue a bearer token for the dispatch API under NAME, the name claims are "
+        description="Issue a bearer token for the fulfilment API under NAME, the name claims are "
         "recorded with. The token is printed alone on the last line and stored only as a hash; "
         "run it again for another token (the earlier ones keep working).",
     )

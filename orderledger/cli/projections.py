@@ -8,7 +8,7 @@ import sys
 from tqdm import tqdm
 
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
-from orderledger.projections.lag import projection_status
+from orderledger.projections.lag import projection_lags
 from orderledger.projections.rebuild import REBUILD_PAGE_SIZE, Rebuild
 from orderledger.projections.rebuild_lock import RebuildRunning, only_rebuild
 from orderledger.projections.registry import BY_NAME, PROJECTIONS
@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status = actions.add_parser(
         "status", help="each projection's position, the head of the event log, and the lag"
     )
-    status.set_defaults(run=show_status)
+    status.set_defaults(run=show_lags)
 
     rebuild = actions.add_parser(
         "rebuild",
@@ -63,9 +63,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     check.set_defaults(run=verify_projections)
 
 
-def show_status(args: argparse.Namespace) -> int:
+def show_lags(args: argparse.Namespace) -> int:
     with opened_store() as store:
-        lines = projection_status(store.ledger, store.db)
+        lines = projection_lags(store.ledger, store.db)
     print(f"{'projection':<18} {'position':>10} {'head':>10} {'lag':>8}  rebuild")
     for line in lines:
         rebuilding = "" if line.rebuild_position is None else f"at {line.rebuild_position}"

@@ -1,24 +1,27 @@
-"""The app factory: a worker process's runtime (bootstrap.py), started and stopped with it."""
+"""The app factory: a worker process's runtime (bootstrap.py), and the app that serves it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
-import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from psycopg_pool import PoolTimeout
 
-from orderledger.bootstrap import runtime
-from orderledger.http.api_v2 import ApiContext, answer, api_v2
-from orderledger.http.audit import audit_order_history
-from orderledger.http.fulfilment import DISPATCH_HANDLERS, app_clock
+from orderledger.bootstrap import Runtime, runtime
+from orderledger.domain.claims import utc_now
+from orderledger.http.api_v2 import ApiContext, answer, api_v2_endpoint
+from orderledger.http.audit import audit_api
+from orderledger.http.bearer import requires
+from orderledger.http.dependencies import runtime_dependencies
+from orderledger.http.fulfilment import fulfilment_api
+from orderledger.storage.credentials import Role
+from orderledger.storage.faults import DATABASE_FAULTS
 from orderledger.storage.settings import Settings, one_line
 
 log = logging.getLogger(__name__)
@@ -30,10 +33,6 @@ def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response
     return response
 
 
-# Where the database cannot be reached: a pool's timeout, a connection lost, or
-# eventsourcing's names for those (it wraps psycopg's errors in its own). Not the rest of
-# PersistenceError: a missing table or a bad statement is a defect, logged with its traceback.
-DATABASE_FAULTS = (PoolTimeout, psycopg.OperationalError, OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = "2"
 
 
@@ -48,20 +47,31 @@ def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Resp
     return response
 
 
-def create_app(settings: Settings | None = None, projector: bool = True) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    projector: bool = True,
+    clock: Callable[[], datetime] = utc_now,
+    parts: Runtime | None = None,
+) -> Litestar:
+    """One worker process's app. Its runtime (bootstrap.runtime) is built here, before the
+    app, and started and stopped by the app's lifespan; the handlers receive its parts as
+    dependencies (http/dependencies.py), the bearer-token guards close over its reads.
+
+    `clock` is the time claims, leases, reports and the sweep go by: a test gives one it
+    moves. A test that reaches into the runtime builds it and gives it as `parts` (then
+    `projector` and `clock` are the runtime's own)."""
     settings = settings or Settings.from_env()
+    parts = parts or runtime(settings, projector, clock=clock)
+    context = ApiContext(
+        reads=parts.reads,
+        ledger=parts.store.ledger,
+        commands=parts.commands,
+        errors_as_200=settings.errors_as_200,
+        batcher=parts.batcher,
+    )
 
     @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        parts = runtime(settings, projector, clock=lambda: app_clock(app))
-        app.state.store = parts.store
-        app.state.api = ApiContext(
-            reads=parts.reads,
-            ledger=parts.store.ledger,
-            commands=parts.commands,
-            errors_as_200=settings.errors_as_200,
-            batcher=parts.batcher,
-        )
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await parts.start()
         try:
             yield
@@ -69,7 +79,12 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
             await parts.stop()
 
     return Litestar(
-        route_handlers=[api_v2, *DISPATCH_HANDLERS, audit_order_history],
+        route_handlers=[
+            api_v2_endpoint(context),
+            fulfilment_api(requires_operator=requires(Role.OPERATOR, parts.reads)),
+            audit_api(requires_auditor=requires(Role.AUDITOR, parts.reads)),
+        ],
+        dependencies=runtime_dependencies(parts),
         lifespan=[lifespan],
         exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
         openapi_config=OpenAPIConfig(
@@ -80,8 +95,8 @@ def create_app(settings: Settings | None = None, projector: bool = True) -> Lite
                     "bearer": SecurityScheme(
                         type="http",
                         scheme="bearer",
-                        description="An operator token (dispatch) or an auditor token (audit), "
-                        "made by `orderledger operators create` / `auditors create`.",
+                        description="An operator token (fulfilment) or an auditor token "
+                        "(audit), made by `orderledger operators create` / `auditors create`.",
                     )
                 }
             ),

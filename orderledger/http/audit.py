@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, get
-from litestar.di import NamedDependency, Provide
+from litestar import Router, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, Parameter
+from litestar.types import Guard
 
-from orderledger.http.api_v2 import ApiContext, in_thread
-from orderledger.http.bearer import bearer_subject
-from orderledger.storage.credentials import Role
+from orderledger.application.ledger import Ledger
+from orderledger.http.dependencies import CommandThreads
 from orderledger.views.order_history import HistoryEntry, OrderNotFound, OrderState, order_history
 
 
@@ -25,32 +25,35 @@ class OrderHistoryAnswer:
     entries: list[HistoryEntry]  # every event up to then, oldest first
 
 
-async def auditor_of(request: Request[Any, Any, Any]) -> str:
-    return await bearer_subject(request, Role.AUDITOR)
-
-
 @get(
-    "/audit/orders/{number:int}/history",
+    "/orders/{number:int}/history",
     summary="An order's full history",
     description="Every event of the order and of its refills, oldest first, each with the "
     "order's state after it (status, charge, remains, start_count, refills). With `at`, only "
     "the events up to that moment and the state as it was then. For auditor tokens only.",
     tags=["audit"],
-    dependencies={"auditor": Provide(auditor_of)},
-    security=[{"bearer": []}],
 )
 async def audit_order_history(
-    request: Request[Any, Any, Any],
-    auditor: NamedDependency[str],
+    ledger: NamedDependency[Ledger],
+    run: NamedDependency[CommandThreads],
     number: FromPath[int],
     at: Annotated[
         datetime | None, Parameter(description="ISO 8601 moment; without a zone, UTC")
     ] = None,
 ) -> OrderHistoryAnswer:
-    ctx: ApiContext = request.app.state.api
     moment = at if at is None or at.tzinfo is not None else at.replace(tzinfo=UTC)
     try:
-        history = await in_thread(ctx, order_history, ctx.ledger, number, moment)
+        history = await run(order_history, ledger, number, moment)
     except OrderNotFound as error:
         raise NotFoundException(detail=str(error)) from error
     return OrderHistoryAnswer(history.order, history.at, history.state, history.entries)
+
+
+def audit_api(requires_auditor: Guard) -> Router:
+    """`/audit`, for auditor tokens only (`requires_auditor` refuses the rest)."""
+    return Router(
+        "/audit",
+        route_handlers=[audit_order_history],
+        guards=[requires_auditor],
+        security=[{"bearer": []}],
+    )

@@ -1,5 +1,6 @@
-"""What a bot is told about an order or a refill, and what it may send: typed msgspec
-structs, so the HTTP layer validates bodies and the OpenAPI schema describes them."""
+"""The fulfilment API's request and response schemas: what a bot is told about an order or a
+refill, and what it may send. Typed msgspec structs, so Litestar validates the bodies and the
+OpenAPI schema describes them; each name is the one the schema shows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from orderledger.domain.money import wire
 from orderledger.domain.order import Order
 from orderledger.domain.refill import Refill
 
-LeaseSeconds = Annotated[int, msgspec.Meta(ge=30, le=86_400, description="claim lifetime")]
+# ---- what a bot is sent -----------------------------------------------------------------
 
 
 class WorkOrder(msgspec.Struct):
@@ -87,7 +88,33 @@ def work_refill(refill: Refill, order: Order) -> WorkRefill:
     )
 
 
+class ClaimedOrders(msgspec.Struct):
+    orders: list[WorkOrder]
+
+
+class ClaimedRefills(msgspec.Struct):
+    refills: list[WorkRefill]
+
+
+class RefillAnswer(msgspec.Struct):
+    refill: int
+    order: int
+    status: str
+    reason: str
+
+
+def refill_answer(refill: Refill) -> RefillAnswer:
+    return RefillAnswer(
+        refill=refill.number,
+        order=refill.order_number,
+        status=refill.status.value,
+        reason=refill.reason,
+    )
+
+
 # ---- what a bot sends -------------------------------------------------------------------
+
+LeaseSeconds = Annotated[int, msgspec.Meta(ge=30, le=86_400, description="claim lifetime")]
 
 
 class ClaimRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -123,27 +150,3 @@ class FailureReport(msgspec.Struct, forbid_unknown_fields=True):
 
 class RefillReason(msgspec.Struct, forbid_unknown_fields=True):
     reason: str = ""
-
-
-class ClaimedOrders(msgspec.Struct):
-    orders: list[WorkOrder]
-
-
-class ClaimedRefills(msgspec.Struct):
-    refills: list[WorkRefill]
-
-
-class RefillView(msgspec.Struct):
-    refill: int
-    order: int
-    status: str
-    reason: str
-
-
-def refill_view(refill: Refill) -> RefillView:
-    return RefillView(
-        refill=refill.number,
-        order=refill.order_number,
-        status=refill.status.value,
-        reason=refill.reason,
-    )

@@ -14,7 +14,9 @@ from orderledger.storage.database import Database
 
 
 @dataclass(frozen=True)
-class ProjectionStatus:
+class ProjectionLag:
+    """How far one read model is behind the event log: its position against the head."""
+
     name: str
     table: str
     position: int
@@ -27,14 +29,15 @@ class ProjectionStatus:
         return max(self.head - self.position, 0)
 
 
-def projection_status(ledger: Source, db: Database) -> list[ProjectionStatus]:
+def projection_lags(ledger: Source, db: Database) -> list[ProjectionLag]:
+    """Every read model's lag (`orderledger projections status` prints them)."""
     names = [p.name for p in PROJECTIONS] + [rebuild_target(p).tracking for p in PROJECTIONS]
     with db.transaction() as cursor:
         positions = read_positions(cursor, names)
         stopped = failures.read(cursor, [p.name for p in PROJECTIONS])
     head = int(ledger.recorder.max_notification_id() or 0)
     return [
-        ProjectionStatus(
+        ProjectionLag(
             name=p.name,
             table=p.table,
             position=positions.get(p.name, 0),

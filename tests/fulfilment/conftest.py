@@ -11,6 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from orderledger.bootstrap import Store
+from orderledger.http.app import create_app
+from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
 from tests.fulfilment.support import Bot, Clock, Network, bot
 
@@ -26,7 +28,19 @@ class World:
 
 
 @pytest.fixture
-def world(client: TestClient, store: Store) -> Iterator[World]:  # type: ignore[type-arg]
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store, clock: Clock) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """The app on the test's clock: claims, leases, drip-feed runs and the sweep go by it."""
+    with TestClient(create_app(settings, clock=clock)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def world(client: TestClient, store: Store, clock: Clock) -> Iterator[World]:  # type: ignore[type-arg]
     store.ledger.sync_services(
         [
             entry(DEFAULT, cancel=True, refill=True),
@@ -37,6 +51,4 @@ def world(client: TestClient, store: Store) -> Iterator[World]:  # type: ignore[
         ]
     )
     _, key = open_account(store, deposit="100")
-    clock = Clock()
-    client.app.state.dispatch_clock = clock
     yield World(Network(client, store, key), bot(client, store), clock, store)

@@ -12,7 +12,7 @@ from orderledger.bootstrap import Store
 from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
 from tests.fulfilment.conftest import DEFAULT, DRIP, SUBSCRIPTION, World
-from tests.fulfilment.support import Clock, Network, bot, caught_up
+from tests.fulfilment.support import Network, bot, caught_up
 
 
 def event_count(store: Store, number: int) -> int:
@@ -133,7 +133,7 @@ def test_an_invalid_report_is_refused_with_a_clear_error_and_changes_nothing(
     assert finished.json() == {"error": f"order {number} is already Completed"}
 
 
-def test_only_operator_tokens_open_the_dispatch_api(world: World) -> None:
+def test_only_operator_tokens_open_the_fulfilment_api(world: World) -> None:
     client = world.network.client
     for headers in (
         {},
@@ -229,7 +229,6 @@ def test_a_prepaid_account_that_cannot_pay_a_post_gets_no_delivery(
     store.ledger.sync_services([entry(SUBSCRIPTION, "Subscriptions", rate=Decimal("4.00"))])
     _, key = open_account(store, deposit="0.50")
     net, bot_ = Network(client, store, key), bot(client, store)
-    client.app.state.dispatch_clock = Clock()
     number = net.add(SUBSCRIPTION, username="u", min=100, max=1000, delay=0)
     bot_.claim()
     bot_.ok(f"orders/{number}/posts", {"post": "a", "quantity": 100})
@@ -242,7 +241,7 @@ def test_a_prepaid_account_that_cannot_pay_a_post_gets_no_delivery(
     assert net.balance() == "0.70000"
 
 
-def test_the_openapi_schema_describes_the_dispatch_api(
+def test_the_openapi_schema_describes_the_fulfilment_api(
     client: TestClient,  # type: ignore[type-arg]
 ) -> None:
     schema = client.get("/schema/openapi.json").json()

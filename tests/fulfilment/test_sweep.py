@@ -42,19 +42,21 @@ def quick_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def swept(settings: Settings, store: Store, quick_sweeps: None) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    with TestClient(create_app(settings)) as client:
-        client.app.state.dispatch_clock = Clock()
+def swept(
+    settings: Settings, store: Store, clock: Clock, quick_sweeps: None
+) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(settings, clock=clock)) as client:
         yield client
 
 
 def test_a_claim_that_runs_out_shows_pending_again_without_a_claim_request(
     swept: TestClient,  # type: ignore[type-arg]
     store: Store,
+    clock: Clock,
 ) -> None:
     store.ledger.sync_services([entry(DEFAULT)])
     _, key = open_account(store)
-    net, bot_, clock = Network(swept, store, key), bot(swept, store), swept.app.state.dispatch_clock
+    net, bot_ = Network(swept, store, key), bot(swept, store)
     number = net.add(DEFAULT, link="https://x/silent", quantity=100)
     bot_.claim(lease_seconds=60)
     clock.advance(seconds=59)
@@ -69,10 +71,11 @@ def test_a_claim_that_runs_out_shows_pending_again_without_a_claim_request(
 def test_an_expired_subscription_completes_without_a_claim_request(
     swept: TestClient,  # type: ignore[type-arg]
     store: Store,
+    clock: Clock,
 ) -> None:
     store.ledger.sync_services([entry(SUBSCRIPTION, "Subscriptions", min=100, max=100)])
     _, key = open_account(store)
-    net, clock = Network(swept, store, key), swept.app.state.dispatch_clock
+    net = Network(swept, store, key)
     expiry = clock().strftime("%d/%m/%Y")
     number = net.add(SUBSCRIPTION, username="u", min=100, max=100, delay=0, expiry=expiry)
     bot(swept, store).claim()
@@ -83,10 +86,11 @@ def test_an_expired_subscription_completes_without_a_claim_request(
 def test_an_expired_refill_claim_is_released(
     swept: TestClient,  # type: ignore[type-arg]
     store: Store,
+    clock: Clock,
 ) -> None:
     store.ledger.sync_services([entry(DEFAULT, refill=True)])
     _, key = open_account(store)
-    net, clock = Network(swept, store, key), swept.app.state.dispatch_clock
+    net = Network(swept, store, key)
     first, second = bot(swept, store), bot(swept, store, "bot-2")
     number = net.add(DEFAULT, link="https://x/refill", quantity=100)
     first.claim()

@@ -48,7 +48,7 @@ def test_balance_shows_a_deposit_the_read_model_has_not_seen(store: Store) -> No
         assert balance_of(network) == Decimal("105") - 3 * CHARGE
 
 
-def test_a_refund_reported_over_dispatch_is_in_the_next_balance(store: Store) -> None:
+def test_a_refund_reported_over_the_fulfilment_api_is_in_the_next_balance(store: Store) -> None:
     store.ledger.sync_services([entry(1)])
     _, key = open_account(store, deposit="100")
     token = store.credentials.issue(Role.OPERATOR, "bot-1", "bot-1")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from orderledger.bootstrap import Store
+from orderledger.bootstrap import Store, runtime
 from orderledger.cli.common import catch_up
 from orderledger.http import presenters
 from orderledger.http.api_v2 import parsed_action, plain_status
@@ -20,6 +20,7 @@ from orderledger.http.app import create_app
 from orderledger.projections import replay
 from orderledger.storage.credentials import Role
 from orderledger.views.key_lookups import key_holder
+from orderledger.views.reads import ReadModels
 from tests.conftest import entry, open_account
 from tests.http.conftest import Network
 
@@ -31,6 +32,7 @@ class Desk:
     network: Network
     account: str
     bot: dict[str, str]
+    reads: ReadModels  # the app's own
 
     @property
     def client(self) -> TestClient:  # type: ignore[type-arg]
@@ -63,10 +65,10 @@ def desk(store: Store) -> Iterator[Desk]:
     store.ledger.sync_services([entry(1, cancel=True), entry(2, refill=True)])
     account, key = open_account(store, deposit="100")
     token = store.credentials.issue(Role.OPERATOR, "bot-1", "bot-1")
-    with TestClient(create_app(store.settings, projector=False)) as client:
-        yield Desk(
-            Network(client, store, key), str(account.id), {"Authorization": f"Bearer {token}"}
-        )
+    served = runtime(store.settings, projector=False)
+    with TestClient(create_app(store.settings, parts=served)) as client:
+        bot = {"Authorization": f"Bearer {token}"}
+        yield Desk(Network(client, store, key), str(account.id), bot, served.reads)
 
 
 def test_each_status_right_after_a_report_or_a_cancel_request_shows_it(store: Store) -> None:
@@ -132,9 +134,8 @@ def test_each_refill_status_right_after_a_report_shows_it(store: Store) -> None:
 
 def ready_answer(at: Desk, fields: dict[str, str]) -> bytes | None:
     """The whole answer the key's own query brings (None: the request takes the usual path)."""
-    reads = at.client.app.state.api.reads
     asked = plain_status(parsed_action({"key": at.network.key, **fields}))
-    holder = at.client.blocking_portal.call(key_holder, reads, at.network.key, asked)
+    holder = at.client.blocking_portal.call(key_holder, at.reads, at.network.key, asked)
     assert holder is not None
     return holder.ready
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from orderledger.bootstrap import Store
+from orderledger.bootstrap import Store, runtime
 from orderledger.cli.common import catch_up
 from orderledger.http.api_v2 import parsed_action, plain_status
 from orderledger.http.app import create_app
@@ -33,13 +33,13 @@ class Orders:
     behind: list[int]  # mine, with an event past their rows
     foreign: list[int]  # another account's
     unknown: list[int]
+    reads: ReadModels  # the app's own
 
     def ready(self, fields: dict[str, Any]) -> bytes | None:
         """The whole answer the key's query brings; None: the usual path answers."""
         client = self.network.client
         asked = plain_status(parsed_action({"key": self.network.key, "action": "status", **fields}))
-        reads = client.app.state.api.reads
-        holder = client.blocking_portal.call(key_holder, reads, self.network.key, asked)
+        holder = client.blocking_portal.call(key_holder, self.reads, self.network.key, asked)
         assert holder is not None
         return holder.ready
 
@@ -63,11 +63,12 @@ def orders(store: Store) -> Iterator[Orders]:
     app's live projector is off: they stay behind)."""
     store.ledger.sync_services(CATALOGUE)
     _, key = open_account(store, "network", deposit="100", currency="EUR")
-    with TestClient(create_app(store.settings, projector=False)) as client:
-        yield from orders_of(Network(client, store, key))
+    served = runtime(store.settings, projector=False)
+    with TestClient(create_app(store.settings, parts=served)) as client:
+        yield from orders_of(Network(client, store, key), served.reads)
 
 
-def orders_of(network: Network) -> Iterator[Orders]:
+def orders_of(network: Network, reads: ReadModels) -> Iterator[Orders]:
     store, ledger = network.store, network.store.ledger
     mine = [network.add(quantity="300", link=f"https://x/{i}") for i in range(6)]
     mine.append(network.add(service=3, link="https://x/package"))
@@ -85,7 +86,7 @@ def orders_of(network: Network) -> Iterator[Orders]:
     behind = [network.add(quantity="200", link="https://x/late")]
     ledger.start_order(mine[0], 9)
     behind.append(mine.pop(0))
-    yield Orders(network, mine, behind, foreign, [max(mine + behind + foreign) + 1000])
+    yield Orders(network, mine, behind, foreign, [max(mine + behind + foreign) + 1000], reads)
 
 
 def written(orders: Orders) -> st.SearchStrategy[str]:

@@ -456,7 +456,9 @@ class LedgerMachine(RuleBasedStateMachine):
         if actor == STAFF:
             self.staff_report(report, number, args, outcome)
             return
-        code, answer = self.running.dispatch(self.tokens[actor], f"orders/{number}/{report}", body)
+        code, answer = self.running.bot_report(
+            self.tokens[actor], f"orders/{number}/{report}", body
+        )
         assert code == (409 if outcome == "refused" else 200), (report, actor, outcome, answer)
         if code == 200:
             check_work_order(answer, self.model)
@@ -505,7 +507,7 @@ class LedgerMachine(RuleBasedStateMachine):
             except LedgerError as error:
                 assert refused, f"post {post} of {number} refused: {error}"
             return
-        code, answer = self.running.dispatch(
+        code, answer = self.running.bot_report(
             self.tokens[actor], f"orders/{number}/posts", {"post": post, "quantity": quantity}
         )
         assert code == (409 if refused else 200), answer
@@ -554,7 +556,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert refused, f"refill {number} {move} refused: {error}"
             return
         body = {"reason": "dropped again"} if move in ("reject", "fail") else None
-        code, answer = self.running.dispatch(self.tokens[actor], f"refills/{number}/{move}", body)
+        code, answer = self.running.bot_report(self.tokens[actor], f"refills/{number}/{move}", body)
         assert code == (409 if refused else 200), answer
         if code == 200:
             assert answer["status"] == self.model.refills[number].status

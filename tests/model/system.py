@@ -12,7 +12,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from litestar.testing import TestClient
 
-from orderledger.bootstrap import Store
+from orderledger.bootstrap import Store, runtime
 from orderledger.cli.main import main
 from orderledger.domain.account import Account
 from orderledger.domain.active_link import ActiveLink
@@ -37,7 +37,7 @@ LEASE = timedelta(days=30)
 
 @dataclass
 class Clock:
-    """The dispatch API's clock (drip-feed runs fall due as it moves)."""
+    """The app's clock (drip-feed runs fall due as it moves)."""
 
     moment: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -47,14 +47,15 @@ class Clock:
 
 class Running:
     """What one process holds: a Store (the command line's view) and the app serving
-    /api/v2 and /dispatch with its own Store, live projector and aggregate cache."""
+    /api/v2 and the fulfilment API with its own runtime (Store, live projector and aggregate
+    cache) on the test's clock."""
 
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.store = Store.open(settings)
-        self.client: TestClient[Any] = TestClient(create_app(settings))
+        served = runtime(settings, clock=clock)
+        self.client: TestClient[Any] = TestClient(create_app(settings, parts=served))
         self.client.__enter__()
-        self.client.app.state.dispatch_clock = clock
-        for ledger in (self.store.ledger, self.client.app.state.store.ledger):
+        for ledger in (self.store.ledger, served.store.ledger):
             ledger.snapshot_every = dict(SNAPSHOT_EVERY)
 
     def close(self) -> None:
@@ -65,7 +66,8 @@ class Running:
         response = self.client.post("/api/v2", data={"key": key, "action": action, **fields})
         return response.status_code, response.json()
 
-    def dispatch(self, token: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def bot_report(self, token: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """A bot's report over the fulfilment API: `path` under its prefix, as a bot posts it."""
         headers = {"Authorization": f"Bearer {token}"}
         response = self.client.post(f"/dispatch/{path}", json=body, headers=headers)
         return response.status_code, response.json()

@@ -46,6 +46,7 @@ FORBIDDEN_LIBRARIES: dict[str, set[str]] = {
     "projections": WEB,
     "views": WEB,
     "application": WEB,
+    "http": DRIVERS,
 }
 
 

@@ -67,7 +67,7 @@ def stored_answers(store: Store, rows: list[OrderStatusRow]) -> list[bytes]:
         OrderStatusRow(**{**row.__dict__, "number": i}) for i, row in enumerate(rows, start=1)
     ]
     with store.db.transaction() as cursor:
-        insert_rows(cursor, target, numbered)
+        insert_rows(cursor, target, numbered, store.backend)
         cursor.execute(f"SELECT number, {ANSWER_COLUMN} FROM {ORDER_STATUS.table} ORDER BY number")
         answers = [str(answer).encode() for _, answer in cursor.fetchall()]
         cursor.execute(f"DELETE FROM {ORDER_STATUS.table}")

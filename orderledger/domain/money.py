@@ -51,7 +51,7 @@ MAX_AMOUNT = Decimal(10) ** 12
 MAX_TOTAL = Decimal(10) ** 18
 EXACT_LIMIT = Decimal(10) ** 23  # five places in 28 digits hold exactly what is below it
 
-# The default context's precision, with half-up rounding and nothing silently inexact.
+# Rounding to five places: the default precision, half-up; an amount past it fails.
 LEDGER = Context(
     prec=28, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow]
 )

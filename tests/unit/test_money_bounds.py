@@ -3,13 +3,16 @@ exact range of five places in Decimal's 28 digits, and what would leave it is re
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from uuid import uuid4
 
 import pytest
 from hypothesis import given as hypothesis_given
 from hypothesis import strategies as st
 
 from orderledger.domain.account import Account, Billing
+from orderledger.domain.claims import STAFF
 from orderledger.domain.errors import AmountOutOfRange, NotEnoughFunds
 from orderledger.domain.money import (
     MAX_AMOUNT,
@@ -21,6 +24,7 @@ from orderledger.domain.money import (
     share_of,
     wire,
 )
+from orderledger.domain.order import Order
 
 LARGEST = Decimal("999999999999.99999")  # the largest amount an operator or catalogue may give
 BIGINT = 2**63 - 1
@@ -208,3 +212,27 @@ def test_a_prepaid_account_refunded_and_charged_again_stops_at_the_bound() -> No
 def test_a_postpaid_figure_past_the_bound_is_refused(credit: str) -> None:
     with pytest.raises(AmountOutOfRange):
         Account.open("p", "USD", Billing.POSTPAID, Decimal(credit))
+
+
+def test_a_post_charged_past_the_bound_is_refused_and_nothing_recorded() -> None:
+    subs = Order(
+        number=7,
+        account_id=uuid4(),
+        currency="USD",
+        service_number=1,
+        service_type="Subscriptions",
+        link="",
+        quantity=0,
+        runs=None,
+        interval=None,
+        charged_quantity=0,
+        charge=Decimal(0),
+        details={"min": "1", "max": str(BIGINT)},
+    )
+    subs.collect_events()
+    payer = postpaid()
+    with pytest.raises(NotEnoughFunds):
+        subs.report_post("p1", BIGINT, lambda: LARGEST, payer, STAFF, datetime.now(UTC))
+    assert subs.collect_events() == [] and payer.collect_events() == []
+    assert subs.report_post("p1", 1000, lambda: LARGEST, payer, STAFF, datetime.now(UTC))
+    assert payer.charges == LARGEST

@@ -12,7 +12,7 @@ from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry
 from orderledger.domain.errors import AccountExists
 from orderledger.domain.ids import account_id
-from orderledger.domain.money import ZERO, money
+from orderledger.domain.money import ZERO
 from orderledger.domain.service import Service
 
 
@@ -22,7 +22,7 @@ class Administration(LedgerBase):
     ) -> Account:
         if self.load(Account, account_id(name)) is not None:
             raise AccountExists(f"account {name!r} already exists")
-        account = Account(name=name, currency=currency, billing=billing.value, credit=money(credit))
+        account = Account.open(name, currency, billing, credit)
         try:
             self.save(account)
         except IntegrityError as error:
@@ -32,7 +32,7 @@ class Administration(LedgerBase):
     def deposit(self, name: str, amount: Decimal) -> Account:
         def decide() -> Account:
             account = self.account(name)
-            account.record_deposit(money(amount))
+            account.deposit(amount)
             self.save(account)
             return account
 

@@ -8,10 +8,11 @@ import re
 from orderledger.cli.common import CommandFailed, amount, opened_store
 from orderledger.cli.statement import register_statement
 from orderledger.domain.account import Account, Billing
-from orderledger.domain.money import ZERO, wire
+from orderledger.domain.money import MAX_AMOUNT, ZERO, wire
 from orderledger.storage.credentials import Role
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+AMOUNT_RULE = f"below {MAX_AMOUNT:f}, five decimal places at most"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,12 +32,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     billing.add_argument(
         "--postpaid", action="store_true", help="show a fixed balance, invoice later"
     )
-    create.add_argument("--balance", help="the fixed figure a postpaid account shows")
+    create.add_argument(
+        "--balance", help=f"the fixed figure a postpaid account shows ({AMOUNT_RULE})"
+    )
     create.set_defaults(run=create_account)
 
     deposit = actions.add_parser("deposit", help="add funds to an account")
     deposit.add_argument("name")
-    deposit.add_argument("amount")
+    deposit.add_argument("amount", help=f"a positive amount ({AMOUNT_RULE})")
     deposit.set_defaults(run=deposit_funds)
 
     show = actions.add_parser("show", help="an account's balance and totals")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from orderledger.bootstrap import Store
 from orderledger.domain.errors import LedgerError, UnknownOrder, UnknownRefill, UnknownService
-from orderledger.domain.money import InvalidAmount, parse_amount
+from orderledger.domain.money import InvalidAmount, checked_amount, parse_amount
 from orderledger.projections.runner import ConcurrentProjection
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import SettingsError
@@ -47,6 +47,8 @@ def opened_store() -> Iterator[Store]:
 
 
 def amount(text: str, *, positive: bool = True) -> Decimal:
+    """An amount typed by the operator: a decimal number within the ledger's bound, with five
+    places at most (the ledger refuses what it would have to round)."""
     try:
         value = parse_amount(text)
     except InvalidAmount as error:
@@ -55,7 +57,10 @@ def amount(text: str, *, positive: bool = True) -> Decimal:
         raise CommandFailed(f"amount must be positive, not {text}")
     if value < 0:
         raise CommandFailed(f"amount must not be negative, not {text}")
-    return value
+    try:
+        return checked_amount(value)
+    except InvalidAmount as error:
+        raise CommandFailed(str(error)) from error
 
 
 def catch_up(store: Store) -> None:

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from orderledger.domain.errors import NotEnoughFunds
+from orderledger.domain.errors import AmountOutOfRange, NotEnoughFunds
 from orderledger.domain.ids import account_id
-from orderledger.domain.money import ZERO
+from orderledger.domain.money import MAX_TOTAL, ZERO, InvalidAmount, checked_amount, exact_sum
 
 
 class Billing(str, Enum):
@@ -39,6 +39,12 @@ class Account(Aggregate):
         self.charges = ZERO
         self.refunds = ZERO
 
+    @classmethod
+    def open(cls, name: str, currency: str, billing: Billing, credit: Decimal) -> Account:
+        """Open an account; a postpaid figure past the ledger's bound, or below its
+        precision, is refused."""
+        return cls(name=name, currency=currency, billing=billing.value, credit=given_amount(credit))
+
     @property
     def balance(self) -> Decimal:
         """What the account may still spend: credit + deposits - charges + refunds."""
@@ -55,13 +61,25 @@ class Account(Aggregate):
     class Deposited(Aggregate.Event):
         amount: Decimal
 
+    def deposit(self, amount: Decimal) -> None:
+        """Take a deposit: one amount within the ledger's bound, to five places at most, that
+        keeps the account's deposits below MAX_TOTAL."""
+        amount = given_amount(amount)
+        if abs(exact_sum(self.deposits, amount)) >= MAX_TOTAL:
+            raise AmountOutOfRange(
+                f"account {self.name!r}: its deposits would reach {MAX_TOTAL:f}, past what "
+                "the ledger holds for one account"
+            )
+        self.record_deposit(amount)
+
     @event(Deposited)
     def record_deposit(self, amount: Decimal) -> None:
         self.deposits += amount
 
     def charge(self, order_number: int, amount: Decimal) -> None:
-        """Charge the account for an order; a prepaid account refuses what it cannot pay."""
-        if not self.can_pay(amount):
+        """Charge the account for an order; a prepaid account refuses what it cannot pay, and
+        no account is charged past MAX_TOTAL in all."""
+        if not self.can_pay(amount) or amount >= MAX_TOTAL - self.charges:
             raise NotEnoughFunds(str(amount))
         if amount:
             self.record_charge(order_number=order_number, amount=amount)
@@ -81,3 +99,11 @@ class Account(Aggregate):
     @event(Refunded)
     def record_refund(self, order_number: int, amount: Decimal) -> None:
         self.refunds += amount
+
+
+def given_amount(amount: Decimal) -> Decimal:
+    """An amount as the ledger records it, or AmountOutOfRange saying why it cannot be."""
+    try:
+        return checked_amount(amount)
+    except InvalidAmount as error:
+        raise AmountOutOfRange(str(error)) from error

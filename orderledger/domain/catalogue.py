@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from orderledger.domain.money import InvalidAmount, parse_amount
+from orderledger.domain.money import InvalidAmount, parse_amount, within_bound
 from orderledger.domain.service import CATALOGUE_FIELDS, DEFAULT_REFILL_DAYS, Service
 from orderledger.domain.service_types import SERVICE_TYPES, text_of, whole_number
 
@@ -106,6 +106,10 @@ def read_entry(raw: object, position: int) -> CatalogueEntry:
         raise CatalogueError(f"entry {position}: {error}") from error
     if rate < 0:
         raise CatalogueError(f"entry {position}: rate is negative")
+    try:  # more than five places are kept: a rate is per thousand units
+        within_bound(rate, "rate")
+    except InvalidAmount as error:
+        raise CatalogueError(f"entry {position}: service {numbers['service']}: {error}") from error
     refill_days = whole_number(raw.get("refill_days", DEFAULT_REFILL_DAYS))
     if refill_days is None:
         raise CatalogueError(f"entry {position}: refill_days must be a whole number")

@@ -77,3 +77,12 @@ class ClaimTaken(InvalidTransition):
 
 class NotDue(InvalidTransition):
     """Nothing may be handed out yet: the next drip-feed run is not due."""
+
+
+class AmountOutOfRange(LedgerError):
+    """An amount past the ledger's bound or below its precision, or a total it would take past
+    the bound (domain/money.py says why the bound is where it is)."""
+
+
+class ChargeOutOfRange(NotEnoughFunds):
+    """A charge no account may take: at or past the bound on an account's charges."""

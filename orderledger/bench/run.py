@@ -220,8 +220,10 @@ class Bench:
             commits = commit_ceiling.commits_per_s(
                 full.conninfo(), connections, o.warmup, o.duration
             )
+            self.say(f"  {commits:,.0f} commits/s")
             self.say(f"notify ceiling: {o.notify_samples} bare write-notify-read round trips")
             notify_p99 = notify_ceiling.p99_ms(full.conninfo(), o.notify_samples)
+            self.say(f"  p99 {notify_p99:.2f} ms")
 
         for served, count in ((base, min(o.base_orders, o.orders)), (full, o.orders)):
             self.say(f"the {served.name} store")
@@ -259,6 +261,7 @@ class Bench:
 
         self.say("scan ceiling: reading and decoding the whole log")
         scan = scan_ceiling.events_per_s(full.store)
+        self.say(f"  {scan:,.0f} events/s")
         self.say("rebuilding every projection from the whole log")
         rebuilt = rebuild.rebuild_events_per_s(full.store)
         return Measured(
@@ -289,7 +292,9 @@ class Bench:
                 bodies=self.status_bodies(key, served.numbers),
                 duration=self.options.duration * growth.ROUND_SHARE,
             )
-            return drive(spec).p50_ms
+            result = drive(spec)
+        self.say(f"    p50 {result.p50_ms:.2f} ms, {rps(result):,.0f} requests/s")
+        return result.p50_ms
 
     def fill(self, served: Served, server: servers.Server, count: int) -> list[int]:
         began = time.monotonic()

@@ -10,7 +10,9 @@ The order matters:
    as answers come, the projection lag at a third of that rate, a bot's reports;
 6. with the server stopped, the scan ceiling and then the rebuild, on the full store.
 
-Every ratio's two sides come from this run (see `report`).
+Every ratio's two sides come from this run (see `report`). `worker_rss_mb` is the highest
+peak resident memory of any worker of any `orderledger serve` the run started (the servers that
+projected the preloads among them).
 """
 
 from __future__ import annotations

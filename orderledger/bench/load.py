@@ -21,7 +21,7 @@ import msgspec
 
 class LoadSpec(msgspec.Struct):
     port: int
-    check: str  # baseline | status | batch | add
+    check: str  # baseline | status | batch | add | balance
     bodies: list[str] = []  # form bodies, cycled
     template: str = ""  # for add: a body with {i}, numbered from `first` (unique links)
     first: int = 0
@@ -78,14 +78,26 @@ def check_answer(spec: LoadSpec, status: int, body: bytes) -> Any:
         case "add":
             if not isinstance(answer.get("order"), int):
                 raise CheckFailed(f"no order number: {body[:200]!r}")
+        case "balance":
+            if not all(isinstance(answer.get(k), str) for k in ("balance", "currency")):
+                raise CheckFailed(f"no balance: {body[:200]!r}")
+        case _:
+            raise CheckFailed(f"unknown check {spec.check!r}")
     return answer
 
 
-def http_request(port: int, body: str) -> bytes:
+def http_request(
+    port: int,
+    body: str,
+    path: str = "/api/v2",
+    content_type: str = "application/x-www-form-urlencoded",
+    headers: tuple[str, ...] = (),
+) -> bytes:
     data = body.encode()
+    extra = "".join(f"{header}\r\n" for header in headers)
     return (
-        f"POST /api/v2 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Content-Type: application/x-www-form-urlencoded\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: {content_type}\r\n{extra}"
         f"Content-Length: {len(data)}\r\n\r\n"
     ).encode() + data
 

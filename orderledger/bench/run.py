@@ -1,8 +1,19 @@
-"""One benchmark run, start to finish, on a fresh PostgreSQL database dropped after it.
+"""One benchmark run, start to finish, on two fresh PostgreSQL databases dropped after it.
 
-The order matters: the baseline first (nothing else running), then the orderledger server
-with a store of `base_orders` (for the latency-growth reference), then the full store
-(status, batch status, add, projection lag), and the rebuild last with the server stopped.
+The order matters:
+1. the catalogue and a funded account in both stores (the full one and the smaller one);
+2. the baseline (a bare endpoint), with nothing else running;
+3. each store filled and projected by its own server, then `VACUUM ANALYZE`d;
+4. `status_latency_growth`: the two stores served in turn, three rounds (see `growth`);
+5. on the full store, one server: single `status`, `balance`, `status` of 100; the commit
+   ceiling (on a scratch table, the server idle) and right after it `add` as fast as answers
+   come; the notify ceiling (the same way) and right after it the projection lag at a third of
+   that rate; a bot's reports;
+6. with the server stopped, the scan ceiling and right after it the rebuild, on the full store.
+
+Every ratio's two sides come from this run (see `report`). `worker_rss_mb` is the highest
+peak resident memory of any worker of any `orderledger serve` the run started (the servers that
+projected the preloads among them).
 """
 
 from __future__ import annotations
@@ -12,24 +23,44 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import msgspec
 
-from orderledger.bench import lag, preload, rebuild, servers
+from orderledger.bench import (
+    commit_ceiling,
+    growth,
+    lag,
+    notify_ceiling,
+    preload,
+    rebuild,
+    report_lag,
+    scan_ceiling,
+    scratch_events,
+    servers,
+)
 from orderledger.bench.load import LoadResult, LoadSpec
 from orderledger.bench.postgres import fresh_database
-from orderledger.bench.report import Figures
+from orderledger.bench.report import Figures, Measured, figures
 from orderledger.bootstrap import Store
-from orderledger.storage.settings import PostgresAddress, Settings
+from orderledger.storage.credentials import Role
+from orderledger.storage.settings import Settings
 
-LAG_RATE = 300.0
+# The projection lag is measured at this share of the run's own `add` rate, so a slower
+# machine is loaded as much as a faster one.
+LAG_SHARE = 1 / 3
 SAMPLE_REQUESTS = 2_000
+COMMAND_THREADS = 4
 # Writers are serial (one table lock per transaction), so more command threads than this
 # only hold PostgreSQL connections (100 by default, shared with everything else).
-SERVER_ENV = {"ORDERLEDGER_COMMAND_THREADS": "4", "ORDERLEDGER_READ_POOL_SIZE": "4"}
+SERVER_ENV = {
+    "ORDERLEDGER_COMMAND_THREADS": str(COMMAND_THREADS),
+    "ORDERLEDGER_READ_POOL_SIZE": "4",
+}
+BOT = "bench-bot"
 
 
 class BenchFailed(RuntimeError):
@@ -46,10 +77,20 @@ class Options:
     duration: float = 10.0
     admin_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     catalogue: Path = field(default_factory=preload.default_catalogue)
+    notify_samples: int = 1_000
+    report_orders: int = 100  # a start and a delivery on each: twice as many samples
 
     def quick(self) -> Options:
         """Small numbers for a smoke test: every scenario, a fraction of the time."""
-        return replace(self, orders=2_000, base_orders=500, warmup=0.5, duration=2.0)
+        return replace(
+            self,
+            orders=2_000,
+            base_orders=500,
+            warmup=0.5,
+            duration=2.0,
+            notify_samples=200,
+            report_orders=20,
+        )
 
 
 def drive(spec: LoadSpec) -> LoadResult:
@@ -78,22 +119,42 @@ def rps(result: LoadResult) -> float:
     return result.completed / result.elapsed
 
 
+@dataclass
+class Served:
+    """One of the run's stores: its own database, a Store open on it, what was put in it."""
+
+    name: str
+    store: Store
+    settings: Settings
+    fixture: preload.Fixture | None = None
+    numbers: list[int] = field(default_factory=list)
+
+    def conninfo(self) -> str:
+        assert self.settings.postgres is not None
+        return self.settings.postgres.conninfo()
+
+    def prepared(self) -> preload.Fixture:
+        assert self.fixture is not None
+        return self.fixture
+
+
 class Bench:
     def __init__(self, options: Options, say: Callable[[str], None]) -> None:
         self.options = options
         self.say = say
         self.random = random.Random(5)
+        self.rss_mb: list[float] = []
+        self.started = 0
 
     def spec(self, server: servers.Server, check: str, **fields: object) -> LoadSpec:
         o = self.options
-        return LoadSpec(
-            port=server.port,
-            check=check,
-            connections=o.connections,
-            warmup=o.warmup,
-            duration=o.duration,
-            **fields,  # type: ignore[arg-type]
-        )
+        values: dict[str, object] = {
+            "connections": o.connections,
+            "warmup": o.warmup,
+            "duration": o.duration,
+            **fields,
+        }
+        return LoadSpec(port=server.port, check=check, **values)  # type: ignore[arg-type]
 
     def status_bodies(self, key: str, numbers: list[int]) -> list[str]:
         picks = [self.random.choice(numbers) for _ in range(SAMPLE_REQUESTS)]
@@ -114,83 +175,141 @@ class Bench:
         )
 
     def run(self) -> Figures:
-        o = self.options
-        with (
-            fresh_database(o.admin_url) as address,
-            tempfile.TemporaryDirectory(prefix="orderledger-bench-") as scratch,
-        ):
-            settings = Settings(postgres=address, data_dir=Path(scratch) / "var")
-            store = Store.open(settings, pool_size=2)
-            try:
-                return self.measure(store, address, Path(scratch))
-            finally:
-                store.close()
+        with ExitStack() as stack:
+            scratch = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="orderledger-bench-"))
+            )
+            full = self.open_store(stack, "full", scratch)
+            base = self.open_store(stack, "base", scratch)
+            return figures(self.measure(full, base, scratch))
+        raise AssertionError("unreachable")
 
-    def measure(self, store: Store, address: PostgresAddress, scratch: Path) -> Figures:
-        """The figures, on the fresh PostgreSQL database at `address` (the store's)."""
+    def open_store(self, stack: ExitStack, name: str, scratch: Path) -> Served:
+        address = stack.enter_context(
+            fresh_database(self.options.admin_url, prefix=f"orderledger_bench_{name}")
+        )
+        settings = Settings(postgres=address, data_dir=scratch / name / "var")
+        store = Store.open(settings, pool_size=2)
+        stack.callback(store.close)
+        return Served(name, store, settings)
+
+    @contextmanager
+    def serving(self, served: Served, scratch: Path) -> Iterator[servers.Server]:
+        """`orderledger serve` on this store; its workers' peak memory is kept as it stops."""
         o = self.options
-        self.say(f"importing the catalogue {o.catalogue.name}")
-        fixture = preload.prepare(store, o.catalogue)
+        assert served.settings.postgres is not None
+        env = {"ORDERLEDGER_DATABASE_URL": served.settings.postgres.url(), **SERVER_ENV}
+        self.started += 1
+        log = scratch / f"orderledger-{self.started}-{served.name}.log"
+        command = servers.orderledger_command(o.workers)
+        with servers.running(command, log, env, workers=o.workers) as server:
+            yield server
+            self.rss_mb.append(server.peak_worker_rss_mb())
+
+    def measure(self, full: Served, base: Served, scratch: Path) -> Measured:
+        o = self.options
+        self.say(f"importing the catalogue {o.catalogue.name} into both stores")
+        for served in (full, base):
+            served.fixture = preload.prepare(served.store, o.catalogue)
 
         self.say(f"baseline: bare Litestar endpoint, {o.workers} worker(s)")
         bare_command = servers.baseline_command(o.workers)
         with servers.running(bare_command, scratch / "baseline.log", workers=o.workers) as bare:
             baseline = rps(drive(self.spec(bare, "baseline", bodies=["key=x&action=status"])))
 
-        env = {"ORDERLEDGER_DATABASE_URL": address.url(), **SERVER_ENV}
-        command = servers.orderledger_command(o.workers)
-        log = scratch / "orderledger.log"
-        with servers.running(command, log, env, workers=o.workers) as server:
-            numbers = self.fill(store, address, fixture, server, 0, min(o.base_orders, o.orders))
-            self.say(f"status at {len(numbers):,} orders")
-            spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))
-            base_p50 = drive(spec).p50_ms
+        for served, count in ((base, min(o.base_orders, o.orders)), (full, o.orders)):
+            self.say(f"the {served.name} store")
+            with self.serving(served, scratch) as server:
+                served.numbers = self.fill(served, server, count)
 
-            numbers += self.fill(
-                store, address, fixture, server, len(numbers), o.orders - len(numbers)
-            )
-            self.say(f"status at {len(numbers):,} orders")
-            spec = self.spec(server, "status", bodies=self.status_bodies(fixture.key, numbers))
-            single = drive(spec)
-            self.say("status of 100 orders at once")
-            spec = self.spec(server, "batch", bodies=self.batch_bodies(fixture.key, numbers))
-            batch = drive(spec)
-
-            self.say("add, as fast as answers come")
-            added = drive(self.spec(server, "add", template=self.add_template(fixture, "add")))
-            preload.wait_until_projected(store, server.alive)
-
-            self.say(f"projection lag while adding {LAG_RATE:.0f} orders a second")
-            lag_p99 = self.projection_lag(store, address, server, fixture, added)
-            rss = server.peak_worker_rss_mb()
-
-        self.say("rebuilding every projection from the whole log")
-        rebuilt = rebuild.rebuild_events_per_s(store)
-        return Figures(
-            baseline_rps=baseline,
-            status_single_rps=rps(single),
-            status_single_ratio=rps(single) / baseline,
-            status_batch100_rps=rps(batch),
-            status_batch100_orders_per_s=rps(batch) * 100,
-            status_batch100_ratio=rps(batch) * 100 / baseline,
-            add_rps=rps(added),
-            projection_lag_p99_ms=lag_p99,
-            rebuild_events_per_s=rebuilt,
-            status_latency_growth=single.p50_ms / base_p50,
-            worker_rss_mb=rss,
+        rounds = growth.alternate(
+            lambda: self.status_p50(base, scratch), lambda: self.status_p50(full, scratch)
         )
 
-    def fill(
-        self,
-        store: Store,
-        address: PostgresAddress,
-        fixture: preload.Fixture,
-        server: servers.Server,
-        first: int,
-        count: int,
-    ) -> list[int]:
-        if count <= 0:
-            return []
+        fixture = full.prepared()
+        with self.serving(full, scratch) as server:
+            self.say(f"status at {len(full.numbers):,} orders")
+            bodies = self.status_bodies(fixture.key, full.numbers)
+            single = drive(self.spec(server, "status", bodies=bodies))
+            self.say("balance")
+            balance = drive(
+                self.spec(server, "balance", bodies=[f"key={fixture.key}&action=balance"])
+            )
+            self.say("status of 100 orders at once")
+            spec = self.spec(server, "batch", bodies=self.batch_bodies(fixture.key, full.numbers))
+            batch = drive(spec)
+
+            # Each ceiling is measured just before its figure, the server idle: on a machine
+            # shared with other work, the same minute is the fairest comparison.
+            with scratch_events.scratch_table(full.conninfo()):
+                commits = self.commit_ceiling(full)
+                self.say("add, as fast as answers come")
+                spec = self.spec(server, "add", template=self.add_template(fixture, "add"))
+                added = drive(spec)
+                preload.wait_until_projected(full.store, server.alive)
+
+                notify_p99 = self.notify_ceiling(full)
+                rate = rps(added) * LAG_SHARE
+                self.say(f"projection lag while adding {rate:.0f} orders a second")
+                lag_p99 = self.projection_lag(full, server, added, rate)
+
+            self.say(f"status after a bot's report, {2 * o.report_orders} reports")
+            token = full.store.credentials.issue(Role.OPERATOR, BOT, BOT)
+            after_report = report_lag.p99_ms(server.port, token, fixture.key, o.report_orders)
+
+        self.say("scan ceiling: reading and decoding the whole log")
+        scan = scan_ceiling.events_per_s(full.store)
+        self.say(f"  {scan:,.0f} events/s")
+        self.say("rebuilding every projection from the whole log")
+        rebuilt = rebuild.rebuild_events_per_s(full.store)
+        return Measured(
+            baseline_rps=baseline,
+            status_single_rps=rps(single),
+            status_batch100_rps=rps(batch),
+            balance_rps=rps(balance),
+            add_rps=rps(added),
+            commit_ceiling_tps=commits,
+            projection_lag_rate_per_s=rate,
+            projection_lag_p99_ms=lag_p99,
+            notify_ceiling_p99_ms=notify_p99,
+            status_lag_after_report_ms=after_report,
+            rebuild_events_per_s=rebuilt,
+            scan_ceiling_events_per_s=scan,
+            status_p50_ms_rounds=rounds,
+            worker_rss_mb=max(self.rss_mb),
+        )
+
+    def commit_ceiling(self, full: Served) -> float:
+        o = self.options
+        connections = COMMAND_THREADS * o.workers
+        self.say(f"commit ceiling: bare event-store writes from {connections} connections")
+        commits = commit_ceiling.commits_per_s(full.conninfo(), connections, o.warmup, o.duration)
+        self.say(f"  {commits:,.0f} commits/s")
+        return commits
+
+    def notify_ceiling(self, full: Served) -> float:
+        samples = self.options.notify_samples
+        self.say(f"notify ceiling: {samples} bare write-notify-read round trips")
+        notify_p99 = notify_ceiling.p99_ms(full.conninfo(), samples)
+        self.say(f"  p99 {notify_p99:.2f} ms")
+        return notify_p99
+
+    def status_p50(self, served: Served, scratch: Path) -> float:
+        """One round of the latency growth: a server on this store, single `status`, p50."""
+        self.say(f"  status p50 at {len(served.numbers):,} orders")
+        key = served.prepared().key
+        with self.serving(served, scratch) as server:
+            spec = self.spec(
+                server,
+                "status",
+                bodies=self.status_bodies(key, served.numbers),
+                duration=self.options.duration * growth.ROUND_SHARE,
+            )
+            result = drive(spec)
+        self.say(f"    p50 {result.p50_ms:.2f} ms, {rps(result):,.0f} requests/s")
+        return result.p50_ms
+
+    def fill(self, served: Served, server: servers.Server, count: int) -> list[int]:
         began = time.monotonic()
         done = [0]
 
@@ -200,36 +319,31 @@ class Bench:
                 self.say(f"  preloaded {done[0]:,} of {count:,} orders")
 
         self.say(f"preloading {count:,} orders")
-        numbers = preload.preload(store, fixture, first, count, progress)
+        numbers = preload.preload(served.store, served.prepared(), 0, count, progress)
         self.say(f"  {count / (time.monotonic() - began):,.0f} orders/s; waiting for projections")
-        preload.wait_until_projected(store, server.alive)
+        preload.wait_until_projected(served.store, server.alive)
         # A bulk load wakes PostgreSQL's autovacuum, which otherwise lands in whichever
         # measurement comes next (it made `status` at 100,000 orders look slower than at
-        # 10,000). An operator would vacuum after a bulk import too; done at both points.
+        # 10,000). An operator would vacuum after a bulk import too; done for both stores.
         self.say("  VACUUM ANALYZE after the load")
-        preload.vacuum(address.conninfo())
+        preload.vacuum(served.conninfo())
         return numbers
 
     def projection_lag(
-        self,
-        store: Store,
-        address: PostgresAddress,
-        server: servers.Server,
-        fixture: preload.Fixture,
-        added: LoadResult,
+        self, full: Served, server: servers.Server, added: LoadResult, rate: float
     ) -> float:
         after = max(number for number, _ in added.answered)
         spec = self.spec(
             server,
             "add",
-            template=self.add_template(fixture, "steady"),
-            rate=LAG_RATE,
+            template=self.add_template(full.prepared(), "steady"),
+            rate=rate,
         )
         with (
-            lag.connect(address.conninfo()) as conn,
+            lag.connect(full.conninfo()) as conn,
             lag.RowWatcher(conn, after) as watcher,
         ):
             steady = drive(spec)
-            preload.wait_until_projected(store, server.alive)
+            preload.wait_until_projected(full.store, server.alive)
             time.sleep(0.05)  # one more poll after the last row
         return lag.lag_p99_ms(steady.answered, watcher.seen)

@@ -35,3 +35,31 @@ def test_a_batch_answer_short_of_an_order_fails(body: bytes) -> None:
 def test_an_http_error_fails() -> None:
     with pytest.raises(CheckFailed):
         check_answer(BATCH, 500, b"oops")
+
+
+BALANCE = LoadSpec(port=1, check="balance", connections=1, warmup=0, duration=1)
+
+
+def test_a_balance_answer_passes() -> None:
+    answer = check_answer(BALANCE, 200, b'{"balance":"100.84292","currency":"USD"}')
+    assert answer["currency"] == "USD"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error":"Invalid API key"}',
+        b'{"balance":100.8,"currency":"USD"}',  # a number where the contract says a string
+        b'{"balance":"100.84292"}',
+        b"[]",
+    ],
+)
+def test_an_answer_that_is_not_a_balance_fails(body: bytes) -> None:
+    with pytest.raises(CheckFailed):
+        check_answer(BALANCE, 200, body)
+
+
+def test_an_unknown_check_fails_rather_than_passing_everything() -> None:
+    spec = LoadSpec(port=1, check="balanse", connections=1, warmup=0, duration=1)
+    with pytest.raises(CheckFailed, match="unknown check"):
+        check_answer(spec, 200, b"{}")

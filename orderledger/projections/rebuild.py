@@ -13,6 +13,12 @@ their locks in one order, tracking rows (in registry order) before tables, so ne
 what the other waits for. A live projection stopped by an event it could not fold goes on from
 the switched position.
 
+The rebuild tables get their plain indexes once the last page is written (one index built
+over all the rows costs less than one kept up to date through the load), in a transaction of
+their own, and again, where still missing, inside the switch: a table is never switched live
+without them. The primary key and unique columns are there from the start, so a resumed run
+reads its rows by key as before.
+
 One rebuild runs at a time (`only_rebuild`); a second is refused. A fold that fails during a
 rebuild stops it (`FoldFailed`) before anything is switched.
 """
@@ -32,7 +38,7 @@ from orderledger.projections.runner import (
     read_positions,
 )
 from orderledger.projections.source import Source
-from orderledger.projections.tables import Target
+from orderledger.projections.tables import Target, index_statements
 from orderledger.storage.database import Cursor, Database
 
 REBUILD_SUFFIX = "_rebuild"
@@ -42,7 +48,12 @@ REBUILD_PAGE_SIZE = 5_000
 
 
 def rebuild_target(projection: Projection[Any]) -> Target:
-    return Target(projection, projection.table + REBUILD_SUFFIX, projection.name + ":rebuild")
+    return Target(
+        projection,
+        projection.table + REBUILD_SUFFIX,
+        projection.name + ":rebuild",
+        indexed_later=True,
+    )
 
 
 def in_registry_order(projections: Sequence[Projection[Any]]) -> list[Projection[Any]]:
@@ -105,16 +116,25 @@ class Rebuild:
             except ConcurrentProjection:
                 continue  # another runner of these tables (one that skipped the rebuild lock)
             if not count:
+                with self.db.transaction() as cursor:
+                    self.add_indexes(cursor)
                 return True
             if progress is not None:
                 progress(count)
         return False
+
+    def add_indexes(self, cursor: Cursor) -> None:
+        """The rebuild tables' plain indexes, where missing (`Target.indexed_later`)."""
+        for target in self.targets:
+            for statement in index_statements(target):
+                cursor.execute(statement)
 
     def switch(self) -> int:
         """Put the rebuilt tables live in one transaction; return the position they hold."""
         with self.db.transaction() as cursor:
             self.db.backend.lock_switch(cursor)
             positions = self.lock(cursor)
+            self.add_indexes(cursor)  # made by `build` already, unless it was not run to the end
             position = self.catch_up_within(cursor, positions)
             for target in self.targets:
                 self.replace_live_table(cursor, target)

@@ -19,11 +19,17 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class Target:
-    """Where a projection writes: its table and the name of its tracking position."""
+    """Where a projection writes: its table and the name of its tracking position.
+
+    A table `indexed_later` is made without its plain indexes (`index_statements` adds them):
+    a rebuild loads every row first, and one index built over them costs less than keeping
+    it up to date row by row. The primary key and unique columns are there from the start.
+    """
 
     projection: Projection[Any]
     table: str
     tracking: str
+    indexed_later: bool = False
 
     @classmethod
     def live(cls, projection: Projection[Any]) -> Target:
@@ -38,12 +44,18 @@ def create_statements(target: Target, backend: Backend) -> list[str]:
         for name, column_type in target.projection.columns
     )
     statements = [f"CREATE TABLE IF NOT EXISTS {target.table} ({columns})"]
-    statements += [
+    if not target.indexed_later:
+        statements += index_statements(target)
+    statements += backend.generated_columns(target.table, target.projection.postgres_generated)
+    return statements
+
+
+def index_statements(target: Target) -> list[str]:
+    """The table's plain indexes, where they are missing."""
+    return [
         f"CREATE INDEX IF NOT EXISTS {target.table}_{name} ON {target.table} ({name})"
         for name in target.projection.indexed
     ]
-    statements += backend.generated_columns(target.table, target.projection.postgres_generated)
-    return statements
 
 
 def column_names(target: Target) -> list[str]:

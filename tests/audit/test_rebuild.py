@@ -99,6 +99,38 @@ def test_a_rebuild_stopped_halfway_resumes_where_it_stopped(store: Store, cli: C
     assert "order_status:rebuild" not in tracking(store)
 
 
+def test_a_rebuild_indexes_its_tables_after_the_last_page_and_a_resumed_one_too(
+    store: Store, cli: Cli
+) -> None:
+    busy_ledger(store)
+    indexes = {p.table: index_names(store, p.table) for p in PROJECTIONS}
+    assert "orderledger_work_queue_due_at" in indexes["orderledger_work_queue"]
+    pages: list[int] = []
+    stopped = Rebuild(store.ledger, store.db, PROJECTIONS, page_size=5)
+    stopped.prepare()
+    assert not stopped.build(progress=pages.append, should_stop=lambda: len(pages) >= 2)
+    loading = rebuild_target(BY_NAME["work_queue"]).table
+    assert not any(name.endswith(("_due_at", "_number")) for name in index_names(store, loading))
+
+    status, _, err = cli("projections", "rebuild", "--page-size", "5")
+    assert status == 0, err
+    assert "resuming the rebuild" in err
+    assert {p.table: index_names(store, p.table) for p in PROJECTIONS} == indexes
+
+
+def test_a_switch_before_the_last_page_still_puts_indexed_tables_live(store: Store) -> None:
+    busy_ledger(store)
+    before = live_tables(store)
+    indexes = {p.table: index_names(store, p.table) for p in PROJECTIONS}
+    pages: list[int] = []
+    job = Rebuild(store.ledger, store.db, PROJECTIONS, page_size=5)
+    job.prepare()
+    assert not job.build(progress=pages.append, should_stop=lambda: len(pages) >= 1)
+    assert job.switch() == store.projector().head()  # the rest folded within the switch
+    assert live_tables(store) == before
+    assert {p.table: index_names(store, p.table) for p in PROJECTIONS} == indexes
+
+
 KILLED_REBUILD = """
 import os, signal
 from orderledger.projections import runner

@@ -54,7 +54,7 @@ from orderledger.http.parsing import (
 from orderledger.projections import replay
 from orderledger.projections.account_balance import AccountBalanceRow
 from orderledger.projections.catalogue import ServiceRow
-from orderledger.views.key_lookups import PlainStatus, key_holder
+from orderledger.views.key_lookups import PLAIN_BALANCE, Plain, PlainStatus, key_holder
 from orderledger.views.reads import Answers, Behind, ReadModels
 
 log = logging.getLogger(__name__)
@@ -158,15 +158,15 @@ def api_v2_endpoint(ctx: ApiContext) -> ASGIRouteHandler:
 async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int, bytes]:
     """The status code and JSON body of one `/api/v2` request: its fields read, its action
     parsed once, its key looked up once (that look-up also brings the whole answer of a
-    plain `status`: see views.key_lookups), then the action done. A key is checked before
-    the action, and the action before its fields."""
+    plain `status` or `balance`: see views.key_lookups), then the action done. A key is
+    checked before the action, and the action before its fields."""
     fields = await fields_of(request)
     parsed = parsed_action(fields)
     key = fields.get("key")
-    holder = await key_holder(ctx.reads, str(key), plain_status(parsed)) if key else None
+    holder = await key_holder(ctx.reads, str(key), plain_request(parsed)) if key else None
     if holder is None:
         return refused(ctx, INVALID_KEY, 401)
-    if holder.ready is not None:  # a plain status, answered whole by the key's query
+    if holder.ready is not None:  # a plain status or balance, answered whole by the key's query
         return 200, holder.ready
     if parsed is None:
         return refused(ctx, INVALID_ACTION, 400)
@@ -197,6 +197,11 @@ def parsed_action(fields: dict[str, Any]) -> Request_ | LedgerError | None:
         return parse_action(fields)
     except LedgerError as error:
         return error
+
+
+def plain_request(parsed: Request_ | LedgerError | None) -> Plain | None:
+    """A request the key's query may answer whole: a `balance`, or a plain `status`."""
+    return PLAIN_BALANCE if isinstance(parsed, Balance) else plain_status(parsed)
 
 
 def plain_status(parsed: Request_ | LedgerError | None) -> PlainStatus | None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderledger.domain.money import wire
-from orderledger.projections.account_balance import AccountBalanceRow
 from orderledger.projections.catalogue import ServiceRow
+from orderledger.views.balance_answer import balance_answer
 from orderledger.views.status_answer import status_answer
 
 REFILL_RECEIVED = "Your refill request has been received, please wait."
@@ -38,10 +37,9 @@ def service(row: ServiceRow) -> dict[str, Any]:
 order_status = status_answer
 
 
-def balance(row: AccountBalanceRow) -> dict[str, str]:
-    # A postpaid account shows its fixed figure (its credit) and is invoiced later.
-    shown = row.credit if row.billing == "postpaid" else row.balance
-    return {"balance": wire(shown), "currency": row.currency}
+# An account's `balance` answer, defined on the read side, which also keeps it ready on
+# PostgreSQL (see views.balance_answer).
+balance = balance_answer
 
 
 def refill_created(order: str, refill: int) -> dict[str, str]:

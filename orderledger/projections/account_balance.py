@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from orderledger.domain.account import Account
+from orderledger.domain.account import Account, Billing
 from orderledger.domain.money import ZERO
 from orderledger.projections.base import Projection
 
@@ -68,6 +68,41 @@ def evolve(row: AccountBalanceRow | None, event: Any) -> AccountBalanceRow | Non
     return row
 
 
+def five_places_sql(amount: str) -> str:
+    """An amount stored as text (`str` of a Decimal; `amount` a column) written as
+    `money.wire` writes it: kept as it is when it already has five places, else rounded
+    half away from zero (PostgreSQL's `round` of a numeric, as `wire`'s half-up) to five
+    places, keeping the minus of a negative amount that rounds to zero as Decimal does
+    (PostgreSQL's numeric has no negative zero)."""
+    rounded = f"round({amount}::numeric, 5)"
+    return (
+        f"CASE WHEN {amount} ~ '^-?(0|[1-9][0-9]*)\\.[0-9]{{5}}$' THEN {amount} "
+        f"WHEN {amount} ~ '^-' AND {rounded} = 0 THEN '-0.00000' "
+        f"ELSE {rounded}::text END"
+    )
+
+
+# On PostgreSQL each row also keeps the account's `balance` answer, as the JSON of the answer
+# `views.balance_answer` defines (same fields, same order, no spaces): every `balance` of an
+# account whose row has all its events is then answered by the key's own query
+# (`views.key_lookups`). PostgreSQL derives it from the row whenever the row is written, so it
+# follows the row. A projection may not import the read side, so this is a second spelling of
+# that definition, held to it byte for byte (every amount within the ledger's bounds, both
+# billings, any currency) by tests/views/test_stored_balance_answer.py.
+#
+# A start adds the column to a table that lacks it, but never alters one that has it: a
+# change to the expression needs a new column name, which existing tables then gain.
+ANSWER_COLUMN = "answer_v1"
+# What the answer shows: a postpaid account its fixed figure (its credit), any other its balance.
+SHOWN_SQL = (
+    f"CASE WHEN billing = '{Billing.POSTPAID.value}' THEN {five_places_sql('credit')} "
+    f"ELSE {five_places_sql('balance')} END"
+)
+ANSWER_SQL = (
+    f"""'{{"balance":"' || {SHOWN_SQL} """
+    """|| '","currency":' || orderledger_json_string(currency) || '}'"""
+)
+
 ACCOUNT_BALANCE = Projection(
     name="account_balance",
     table="orderledger_account_balance",
@@ -75,4 +110,5 @@ ACCOUNT_BALANCE = Projection(
     events=(Account.Opened, Account.Deposited, Account.Charged, Account.Refunded),
     evolve=evolve,
     unique=("name",),
+    postgres_generated=((ANSWER_COLUMN, f"TEXT GENERATED ALWAYS AS ({ANSWER_SQL}) STORED"),),
 )

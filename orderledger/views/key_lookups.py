@@ -1,4 +1,5 @@
-"""The key of every request, and the whole answer of a plain `status`, in one shared query.
+"""The key of every request, and the whole answer of a plain `status` or `balance`, in one
+shared query.
 
 Networks poll every order every minute, so `status` is the hottest request. On PostgreSQL
 each worker checks the keys of the requests waiting in it with one query, and for a
@@ -10,6 +11,11 @@ the request arrived and nothing is kept between requests. When any asked order h
 its projection's position (a report a moment ago), or an id is written unusually, the
 request takes the usual path, which answers each id on its own with the events its row
 lacks folded on.
+
+A `balance` is answered the same way: the query brings the account's answer kept ready beside
+its account-balance row (see `views.balance_answer`), unless the account has an event committed
+past that projection's position (a charge, refund or deposit a moment ago) or no row yet; then
+the request takes the usual path, which folds those events on.
 
 Where the read side cannot batch (`ReadModels.batches_key_lookups`), each key is looked up
 on its own, by the same look-up (`storage.credentials.holder_sql`).
@@ -23,7 +29,9 @@ from dataclasses import dataclass
 
 from psycopg.errors import UndefinedColumn
 
-from orderledger.projections.order_status import ANSWER_COLUMN, ORDER_STATUS
+from orderledger.projections import account_balance, order_status
+from orderledger.projections.account_balance import ACCOUNT_BALANCE
+from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.storage.credentials import Role, holder_sql, token_hash
 from orderledger.views.event_tail import EventTable
 from orderledger.views.reads import POSITION_SQL, ReadModels
@@ -31,40 +39,51 @@ from orderledger.views.status_answer import joined_document, joined_single
 
 log = logging.getLogger(__name__)
 
-# Each request's key hash, looked up by the one look-up of a token (`keys`), and its asked
-# numbers as (request, number) pairs: one row per request with a valid key, counting the
-# asked orders that have a row and joining their `"number":answer` entries in the order they
-# were asked (`position`), and counting the rows that lack events committed past their
-# projection's position (see `batched_sql`).
+# Each request's key hash and whether it asks for the balance, the key looked up by the one
+# look-up of a token (`keys`), and its asked numbers as (request, number) pairs: one row per
+# request with a valid key, counting the asked orders that have a row and joining their
+# `"number":answer` entries in the order they were asked (`position`), counting the rows that
+# lack events committed past their projection's position, and bringing the account's balance
+# answer when asked and its row lacks none (see `batched_sql`).
 KEYS_CTE = (
-    "WITH keys AS (SELECT k.i::int AS i, c.subject "
-    "FROM unnest(%s::text[]) WITH ORDINALITY AS k(hash, i) "
+    "WITH keys AS (SELECT k.i::int AS i, c.subject, k.balance "
+    "FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS k(hash, balance, i) "
     f"CROSS JOIN LATERAL ({holder_sql('k.hash')}) AS c) "
 )
 
 
 def batched_sql(events: EventTable) -> str:
-    """The shared query. Its rows and the order-status position are read in one snapshot, so
-    a row is behind exactly when its order has an event numbered past the position; when no
-    event at all is (the common case), that costs one probe of an index per query."""
+    """The shared query. Its rows and the positions of the order-status and account-balance
+    projections are read in one snapshot, so a row is behind exactly when its aggregate has
+    an event numbered past its projection's position; when no event at all is (the common
+    case), that costs one probe of an index per query and position. A request that asks for
+    no balance reads nothing of the account-balance table."""
     at = "(SELECT position FROM folded_to)"
+    balance_at = "(SELECT position FROM balance_folded_to)"
+    answer = order_status.ANSWER_COLUMN
+    balance_answer = (
+        f"(SELECT b.{account_balance.ANSWER_COLUMN} FROM {ACCOUNT_BALANCE.table} b "
+        f"WHERE b.id = keys.subject AND ({events.behind_sql('b.id::uuid', balance_at)}) "
+        "IS NOT TRUE)"
+    )
     return (
-        KEYS_CTE + f", folded_to AS ({POSITION_SQL}) "
-        f"SELECT keys.i, keys.subject, count(o.{ANSWER_COLUMN}), "
-        f"""string_agg('"' || o.number::text || '":' || o.{ANSWER_COLUMN}, ',' """
+        KEYS_CTE + f", folded_to AS ({POSITION_SQL}), balance_folded_to AS ({POSITION_SQL}) "
+        f"SELECT keys.i, keys.subject, count(o.{answer}), "
+        f"""string_agg('"' || o.number::text || '":' || o.{answer}, ',' """
         "ORDER BY q.position), "
-        f"count(*) FILTER (WHERE {events.behind_sql('o.id::uuid', at)}) "
+        f"count(*) FILTER (WHERE {events.behind_sql('o.id::uuid', at)}), "
+        f"CASE WHEN keys.balance THEN {balance_answer} END "
         "FROM keys LEFT JOIN unnest(%s::int[], %s::bigint[]) WITH ORDINALITY AS q(i, n, position) "
         "ON q.i = keys.i "
         f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n "
-        "GROUP BY keys.i, keys.subject"
+        "GROUP BY keys.i, keys.subject, keys.balance"
     )
 
 
-# The keys alone, for an order-status table without the stored answers (put live by an older
-# version's rebuild during a rolling upgrade, say): every request then takes the usual path,
-# instead of every request failing, until a start adds the column again.
-KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, NULL, 0 FROM keys"
+# The keys alone, for an order-status or account-balance table without the stored answers
+# (put live by an older version's rebuild during a rolling upgrade, say): every request then
+# takes the usual path, instead of every request failing, until a start adds the column again.
+KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, NULL, 0, NULL FROM keys"
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,7 @@ class Found:
     answered: int  # how many of the asked orders have a row
     entries: str | None  # their `"number":answer` entries, comma-separated, in asked order
     behind: int  # how many of those rows lack events committed past their position
+    balance: str | None = None  # the account's balance answer, if asked and its row lacks none
 
 
 @dataclass(frozen=True)
@@ -93,7 +113,20 @@ class PlainStatus:
         return joined_document(found.entries)
 
 
-Waiting = tuple[str, list[int], "asyncio.Future[Found | None]"]
+@dataclass(frozen=True)
+class PlainBalance:
+    """A `balance` (its one field, the key, checked by the same query)."""
+
+    def answer(self, found: Found) -> bytes | None:
+        """The whole response, when the account has its row and the row lacks no event."""
+        return None if found.balance is None else found.balance.encode()
+
+
+PLAIN_BALANCE = PlainBalance()
+Plain = PlainStatus | PlainBalance
+# Each waiting request: its key's hash, the numbers it asks for, whether it asks for the
+# balance, and where its answer goes.
+Waiting = tuple[str, list[int], bool, "asyncio.Future[Found | None]"]
 
 
 class StatusLookups:
@@ -109,9 +142,11 @@ class StatusLookups:
         self.waiting: list[Waiting] = []
         self.running = False
 
-    async def __call__(self, key_hash: str, numbers: list[int]) -> Found | None:
+    async def __call__(
+        self, key_hash: str, numbers: list[int], balance: bool = False
+    ) -> Found | None:
         answer: asyncio.Future[Found | None] = asyncio.get_running_loop().create_future()
-        self.waiting.append((key_hash, numbers, answer))
+        self.waiting.append((key_hash, numbers, balance, answer))
         if not self.running:
             self.running = True
             asyncio.get_running_loop().create_task(self.drain())
@@ -124,11 +159,11 @@ class StatusLookups:
                 try:
                     results = await self.look_up(batch)
                 except Exception as error:
-                    for _, _, answer in batch:
+                    for *_, answer in batch:
                         if not answer.done():
                             answer.set_exception(error)
                     continue
-                for (_, _, answer), result in zip(batch, results, strict=True):
+                for (*_, answer), result in zip(batch, results, strict=True):
                     if not answer.done():
                         answer.set_result(result)
         finally:
@@ -137,25 +172,25 @@ class StatusLookups:
     async def look_up(self, batch: list[Waiting]) -> list[Found | None]:
         index: list[str] = []
         numbers: list[str] = []
-        for i, (_, wanted, _) in enumerate(batch, start=1):  # PostgreSQL arrays count from 1
+        for i, (_, wanted, _, _) in enumerate(batch, start=1):  # PostgreSQL arrays count from 1
             index += [str(i)] * len(wanted)
             numbers += map(str, wanted)
-        hashes = [key_hash for key_hash, _, _ in batch]  # hex digits: nothing to quote
+        hashes = [key_hash for key_hash, *_ in batch]  # hex digits: nothing to quote
+        balances = ["t" if balance else "f" for _, _, balance, _ in batch]
         # Arrays sent as literals: psycopg dumps a Python list element by element.
-        index_array, number_array, hash_array = (
-            "{" + ",".join(items) + "}" for items in (index, numbers, hashes)
+        index_array, number_array, hash_array, balance_array = (
+            "{" + ",".join(items) + "}" for items in (index, numbers, hashes, balances)
         )
+        keys = [hash_array, balance_array, Role.API.value]
+        positions = [ORDER_STATUS.name, ACCOUNT_BALANCE.name]
         try:
-            rows = await self.reads.query(
-                self.sql,
-                [hash_array, Role.API.value, ORDER_STATUS.name, index_array, number_array],
-            )
-        except UndefinedColumn:
-            log.warning("the order-status table has no %s column; a restart adds it", ANSWER_COLUMN)
-            rows = await self.reads.query(KEYS_ONLY_SQL, [hash_array, Role.API.value])
+            rows = await self.reads.query(self.sql, [*keys, *positions, index_array, number_array])
+        except UndefinedColumn as error:
+            log.warning("a read model lacks its stored answers (%s); a restart adds them", error)
+            rows = await self.reads.query(KEYS_ONLY_SQL, keys)
         results: list[Found | None] = [None] * len(batch)
-        for i, subject, answered, entries, behind in rows:
-            results[i - 1] = Found(str(subject), answered, entries, behind)
+        for i, subject, answered, entries, behind, balance in rows:
+            results[i - 1] = Found(str(subject), answered, entries, behind, balance)
         return results
 
 
@@ -170,21 +205,20 @@ def lookups_of(reads: ReadModels) -> StatusLookups:
 @dataclass(frozen=True)
 class KeyHolder:
     """The account of a request's key and, for a plain `status` whose orders all have their
-    rows, the whole response."""
+    rows or a plain `balance` whose row has all its events, the whole response."""
 
     account: str
     ready: bytes | None = None
 
 
-async def key_holder(
-    reads: ReadModels, key: str, asked: PlainStatus | None = None
-) -> KeyHolder | None:
+async def key_holder(reads: ReadModels, key: str, asked: Plain | None = None) -> KeyHolder | None:
     """Whose API key this is (None: nobody's), and the whole answer when the request is a
-    plain `status` (`asked`) whose orders the shared query could answer. One look-up."""
+    plain `status` or `balance` (`asked`) that the shared query could answer. One look-up."""
     if not reads.batches_key_lookups():
         account = await reads.account_for_key(key)
         return None if account is None else KeyHolder(account)
-    found = await lookups_of(reads)(token_hash(key), asked.numbers if asked else [])
+    numbers = asked.numbers if isinstance(asked, PlainStatus) else []
+    found = await lookups_of(reads)(token_hash(key), numbers, isinstance(asked, PlainBalance))
     if found is None:
         return None
     return KeyHolder(found.account, asked.answer(found) if asked else None)

@@ -113,10 +113,10 @@ class ReadModels:
 
     def batches_key_lookups(self) -> bool:
         """Whether the keys of the requests waiting in a worker are looked up in one shared
-        query, with the answers of plain `status` requests (`key_lookups`): it reads the
-        stored answers and the events in one statement, so the event store must sit beside
-        the read models (PostgreSQL's does; SQLite's is a file of its own, read in a thread
-        a query at a time)."""
+        query, with the answers of plain `status` and `balance` requests (`key_lookups`): it
+        reads the stored answers and the events in one statement, so the event store must sit
+        beside the read models (PostgreSQL's does; SQLite's is a file of its own, read in a
+        thread a query at a time)."""
         return self.events.beside_read_models
 
     async def holder(self, token: str, role: Role) -> str | None:

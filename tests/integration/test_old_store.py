@@ -24,6 +24,9 @@ from litestar.testing import TestClient
 from orderledger.bootstrap import Store
 from orderledger.cli.main import main
 from orderledger.http.app import create_app
+from orderledger.projections import account_balance
+from orderledger.projections.account_balance import ACCOUNT_BALANCE
+from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from tests.conftest import settle, use_settings
 
@@ -125,6 +128,30 @@ def test_every_answer_to_the_network_is_as_the_old_code_gave_it(
     old: dict[str, Any],
 ) -> None:
     assert answers_that_differ(network, old) == []
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # the stored answers are PostgreSQL's
+def test_the_answers_added_to_the_old_rows_are_the_answers_the_old_code_gave(
+    settings: Settings, old: dict[str, Any]
+) -> None:
+    """The old tables had no stored answers: the start added them, and each account's is the
+    `balance` the old code answered (which the key's own query now gives whole)."""
+    store = Store.open(settings)
+    try:
+        for then in old["answers"]:
+            if then["fields"]["action"] != "balance":
+                continue
+            holder = store.credentials.find(old["keys"][then["account"]], Role.API)
+            assert holder is not None
+            with store.db.transaction() as cursor:
+                cursor.execute(
+                    f"SELECT {account_balance.ANSWER_COLUMN} FROM {ACCOUNT_BALANCE.table} "
+                    "WHERE id = %s",
+                    (holder.subject,),
+                )
+                assert cursor.fetchall() == [(then["body"],)], then["account"]
+    finally:
+        store.close()
 
 
 def without_makers(history: str) -> list[dict[str, Any]]:

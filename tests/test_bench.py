@@ -11,19 +11,9 @@ import pytest
 
 from orderledger.cli.main import main
 from tests.conftest import ADMIN_URL
+from tests.unit.test_bench_report import EARLIER_KEYS
 
-FIGURES = {
-    "baseline_rps",
-    "status_single_rps",
-    "status_single_ratio",
-    "status_batch100_rps",
-    "status_batch100_orders_per_s",
-    "status_batch100_ratio",
-    "add_rps",
-    "projection_lag_p99_ms",
-    "rebuild_events_per_s",
-    "status_latency_growth",
-    "worker_rss_mb",
+FIGURES = EARLIER_KEYS | {
     # issue 11: the same run's ceilings, the ratios to them, and two new figures
     "balance_rps",
     "balance_ratio",

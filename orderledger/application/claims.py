@@ -17,28 +17,14 @@ class Claims(LedgerBase):
         """Hand the order (or its next drip-feed run) to the operator for `lease`; refused
         while anyone holds it (the holder renews with `renew_claim`)."""
         moment = now or utc_now()
-
-        def decide() -> Order:
-            order = self.known_order(number)
-            order.claim(operator, lease, moment)
-            self.save(order)
-            return order
-
-        return self.retrying(decide)
+        return self.on_order(number, lambda order: order.claim(operator, lease, moment))
 
     def renew_claim(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Order:
         """Extend the operator's own claim; never hands out a new drip-feed run."""
         moment = now or utc_now()
-
-        def decide() -> Order:
-            order = self.known_order(number)
-            order.renew_claim(operator, lease, moment)
-            self.save(order)
-            return order
-
-        return self.retrying(decide)
+        return self.on_order(number, lambda order: order.renew_claim(operator, lease, moment))
 
     def release_claim(
         self, number: int, operator: str | None = None, now: datetime | None = None
@@ -47,36 +33,15 @@ class Claims(LedgerBase):
         with no operator, a claim that has expired is released (the queue's sweep).
         Repeating it changes nothing."""
         moment = now or utc_now()
-
-        def decide() -> Order:
-            order = self.known_order(number)
-            order.release_claim(operator, moment)
-            self.save_changed(order)
-            return order
-
-        return self.retrying(decide)
+        return self.on_order(number, lambda order: order.release_claim(operator, moment))
 
     def claim_refill(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None
     ) -> Refill:
         moment = now or utc_now()
-
-        def decide() -> Refill:
-            refill = self.refill(number)
-            refill.claim(operator, lease, moment)
-            self.save(refill)
-            return refill
-
-        return self.retrying(decide)
+        return self.on_refill(number, lambda refill: refill.claim(operator, lease, moment))
 
     def release_refill_claim(self, number: int, now: datetime | None = None) -> Refill:
         """Release a refill claim that has expired (the sweep); repeating it changes nothing."""
         moment = now or utc_now()
-
-        def decide() -> Refill:
-            refill = self.refill(number)
-            refill.release_expired_claim(moment)
-            self.save_changed(refill)
-            return refill
-
-        return self.retrying(decide)
+        return self.on_refill(number, lambda refill: refill.release_expired_claim(moment))

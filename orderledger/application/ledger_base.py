@@ -207,6 +207,29 @@ class LedgerBase(Application[UUID]):
             raise UnknownRefill(str(number))
         return refill
 
+    def on_order(self, number: int, command: Callable[[Order], object]) -> Order:
+        """Load the order, let its command method decide, save what it recorded; with fresh
+        state again on a concurrency conflict."""
+
+        def decide() -> Order:
+            order = self.known_order(number)
+            command(order)
+            self.save_changed(order)
+            return order
+
+        return self.retrying(decide)
+
+    def on_refill(self, number: int, command: Callable[[Refill], object]) -> Refill:
+        """As `on_order`, for a refill."""
+
+        def decide() -> Refill:
+            refill = self.refill(number)
+            command(refill)
+            self.save_changed(refill)
+            return refill
+
+        return self.retrying(decide)
+
     def retrying(self, decide: Callable[[], T]) -> T:
         """Run a decide-and-save step again on a concurrency conflict, with fresh state."""
         for _ in range(CONFLICT_RETRIES):

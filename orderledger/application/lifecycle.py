@@ -54,28 +54,14 @@ class Fulfilment(Claims, Subscriptions):
         if start_count < 0:
             raise InvalidTransition("start_count must not be negative")
         moment = now or utc_now()
-
-        def decide() -> Order:
-            order = self.known_order(number)
-            order.start(start_count, by, moment)
-            self.save_changed(order)
-            return order
-
-        return self.retrying(decide)
+        return self.on_order(number, lambda order: order.start(start_count, by, moment))
 
     def report_delivery(
         self, number: int, delivered: int, by: Reporter = STAFF, now: datetime | None = None
     ) -> Order:
         """Cumulative progress: never backwards, never beyond what was ordered."""
         moment = now or utc_now()
-
-        def decide() -> Order:
-            order = self.known_order(number)
-            order.report_delivery(delivered, by, moment)
-            self.save_changed(order)
-            return order
-
-        return self.retrying(decide)
+        return self.on_order(number, lambda order: order.report_delivery(delivered, by, moment))
 
     def complete_order(
         self, number: int, by: Reporter = STAFF, now: datetime | None = None

@@ -17,6 +17,7 @@ from orderledger.domain.catalogue import (
     plan_import,
     read_catalogue,
 )
+from orderledger.domain.money import plain
 from orderledger.domain.service import Service
 from orderledger.views.catalogue import every_service
 
@@ -125,7 +126,7 @@ def list_services(args: argparse.Namespace) -> int:
         )
         state = "" if row.enabled else "  [disabled]"
         print(
-            f"{row.number:>7}  {row.type:<24} {row.rate!s:>10}  {row.min:>7}-{row.max:<9} "
+            f"{row.number:>7}  {row.type:<24} {plain(row.rate):>10}  {row.min:>7}-{row.max:<9} "
             f"{flags}  {row.name}{state}"
         )
     print(f"{len(rows)} services, {sum(1 for r in rows if r.enabled)} enabled")

@@ -161,3 +161,8 @@ def share_of(charge: Decimal, part: int, whole: int) -> Decimal:
 def wire(amount: Decimal) -> str:
     """The string a client sees: always five places, never an exponent."""
     return f"{money(amount):f}"
+
+
+def plain(number: Decimal) -> str:
+    """A decimal as written, in positional notation: `1E+3` is "1000", `1E-7` "0.0000001"."""
+    return f"{number:f}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orderledger.domain.money import plain
 from orderledger.projections.catalogue import ServiceRow
 from orderledger.views.balance_answer import balance_answer
 from orderledger.views.status_answer import status_answer
@@ -22,7 +23,7 @@ def service(row: ServiceRow) -> dict[str, Any]:
         "name": row.name,
         "type": row.type,
         "category": row.category,
-        "rate": str(row.rate),
+        "rate": plain(row.rate),
         "min": str(row.min),
         "max": str(row.max),
         "dripfeed": bool(row.dripfeed),

@@ -115,13 +115,13 @@ def refill_answer(refill: Refill) -> RefillAnswer:
 # ---- what a bot sends -------------------------------------------------------------------
 
 LeaseSeconds = Annotated[int, msgspec.Meta(ge=30, le=86_400, description="claim lifetime")]
-# Numbers are stored as 64-bit integers: a larger one is refused as its field (422).
-BIGGEST = 2**63 - 1
-ServiceId = Annotated[int, msgspec.Meta(ge=1, le=BIGGEST)]
+# Counts are stored as 64-bit integers: a larger one is refused as its field (422). The bound
+# is exact as a float, so the OpenAPI document (which states bounds as floats) says it exactly.
+BIGGEST = 10**18
 
 
 class ClaimRequest(msgspec.Struct, forbid_unknown_fields=True):
-    services: list[ServiceId] = []
+    services: list[int] = []  # an id no service has matches nothing
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
     lease_seconds: LeaseSeconds = 900
 

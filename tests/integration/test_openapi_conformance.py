@@ -67,7 +67,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def test_schemathesis_with_every_check_finds_no_mismatch(
-    server: tuple[str, dict[str, str]],
+    server: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     base, credentials = server
     result = subprocess.run(
@@ -88,6 +88,7 @@ def test_schemathesis_with_every_check_finds_no_mismatch(
             "--no-color",
         ],
         env={**os.environ, **credentials},
+        cwd=tmp_path,  # its cache directory (.schemathesis) goes there
         capture_output=True,
         text=True,
         timeout=600,

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 
 from litestar.testing import TestClient
 
-from orderledger.http.api_v2_schema import ANSWERS
-from orderledger.http.parsing import ACTIONS
+from orderledger.domain.service_types import SERVICE_TYPES
+from orderledger.http.api_v2_schema import ANSWERS, FIELDS
+from orderledger.http.parsing import ACTIONS, BY_ACTION
 
 CONTENT_TYPES = {".js": "javascript", ".css": "text/css", ".png": "image/png"}
 
@@ -100,3 +101,15 @@ def test_fulfilment_and_audit_refusals_are_described_as_answered(client: TestCli
     assert document["components"]["schemas"][refusal]["required"] == ["error"]
     report = document["components"]["schemas"]["DeliveryReport"]
     assert report["additionalProperties"] is False  # an unknown field is refused (422)
+
+
+def test_every_field_an_action_or_a_service_type_reads_is_described() -> None:
+    described = set(FIELDS)
+    for action in BY_ACTION.values():
+        assert set(action.__struct_fields__) <= described, action
+    for name, rule in SERVICE_TYPES.items():
+        assert {*rule.lists, *rule.texts} <= described, name
+    subscription_and_traffic = {"min", "max", "delay", "posts", "old_posts", "expiry"} | {
+        "device", "type_of_traffic", "google_keyword", "referring_url", "runs", "interval"
+    }  # fmt: skip
+    assert subscription_and_traffic <= described

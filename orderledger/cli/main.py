@@ -10,6 +10,7 @@ from types import ModuleType
 from orderledger.cli import (
     accounts,
     auditors,
+    backup,
     bench,
     operators,
     orders,
@@ -29,6 +30,7 @@ COMMAND_GROUPS: tuple[ModuleType, ...] = (
     refills,
     auditors,
     projections,
+    backup,
     bench,
 )
 

@@ -10,8 +10,6 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from orderledger.bootstrap import Runtime, runtime
 from orderledger.domain.claims import utc_now
@@ -19,6 +17,7 @@ from orderledger.http.api_v2 import ApiContext, answer, api_v2_endpoint
 from orderledger.http.audit import audit_api
 from orderledger.http.bearer import requires
 from orderledger.http.dependencies import runtime_dependencies
+from orderledger.http.docs import ClosedStructs, documentation, documentation_assets
 from orderledger.http.fulfilment import fulfilment_api
 from orderledger.storage.credentials import Role
 from orderledger.storage.faults import DATABASE_FAULTS
@@ -83,22 +82,11 @@ def create_app(
             api_v2_endpoint(context),
             fulfilment_api(requires_operator=requires(Role.OPERATOR, parts.reads)),
             audit_api(requires_auditor=requires(Role.AUDITOR, parts.reads)),
+            documentation_assets(),
         ],
         dependencies=runtime_dependencies(parts),
         lifespan=[lifespan],
         exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
-        openapi_config=OpenAPIConfig(
-            title="orderledger",
-            version="0.1.0",
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(
-                        type="http",
-                        scheme="bearer",
-                        description="An operator token (fulfilment) or an auditor token "
-                        "(audit), made by `orderledger operators create` / `auditors create`.",
-                    )
-                }
-            ),
-        ),
+        openapi_config=documentation(version="0.1.0"),
+        plugins=[ClosedStructs()],
     )

@@ -14,6 +14,7 @@ from litestar.types import Guard
 
 from orderledger.application.ledger import Ledger
 from orderledger.http.dependencies import CommandThreads
+from orderledger.http.refusals import refused
 from orderledger.views.order_history import HistoryEntry, OrderNotFound, OrderState, order_history
 
 
@@ -32,6 +33,7 @@ class OrderHistoryAnswer:
     "order's state after it (status, charge, remains, start_count, refills). With `at`, only "
     "the events up to that moment and the state as it was then. For auditor tokens only.",
     tags=["audit"],
+    responses=refused(400, 401, 404),
 )
 async def audit_order_history(
     ledger: NamedDependency[Ledger],

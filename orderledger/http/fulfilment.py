@@ -46,6 +46,7 @@ from orderledger.http.fulfilment_schemas import (
     work_order,
     work_refill,
 )
+from orderledger.http.refusals import refused
 
 T = TypeVar("T")
 Raw = Request[Any, Any, Any]
@@ -103,7 +104,7 @@ class OrderFulfilment(Controller):
         ValidationException: invalid_body,
     }
 
-    @post("/claim", status_code=200)
+    @post("/claim", status_code=200, responses=refused(400, 401, 422))
     async def claim(
         self,
         work_claims: NamedDependency[WorkClaims],
@@ -118,7 +119,7 @@ class OrderFulfilment(Controller):
         orders = await run(claim, operator, data.limit, data.services, lease, now)
         return ClaimedOrders(orders=[work_order(order) for order in orders])
 
-    @get("/cancel-requests")
+    @get("/cancel-requests", responses=refused(401))
     async def cancel_requests(
         self, work_claims: NamedDependency[WorkClaims], run: NamedDependency[CommandThreads]
     ) -> ClaimedOrders:
@@ -126,7 +127,7 @@ class OrderFulfilment(Controller):
         orders = await run(work_claims.cancel_requests)
         return ClaimedOrders(orders=[work_order(order) for order in orders])
 
-    @get("/{number:int}")
+    @get("/{number:int}", responses=refused(401, 404))
     async def show(
         self,
         ledger: NamedDependency[Ledger],
@@ -138,7 +139,7 @@ class OrderFulfilment(Controller):
             raise errors.UnknownOrder(str(number))
         return work_order(order)
 
-    @post("/{number:int}/renew", status_code=200)
+    @post("/{number:int}/renew", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def renew(
         self,
         ledger: NamedDependency[Ledger],
@@ -152,7 +153,7 @@ class OrderFulfilment(Controller):
         lease = timedelta(seconds=data.lease_seconds)
         return work_order(await run(ledger.renew_claim, number, operator, lease, now))
 
-    @post("/{number:int}/release", status_code=200)
+    @post("/{number:int}/release", status_code=200, responses=refused(401, 404, 409))
     async def release(
         self,
         ledger: NamedDependency[Ledger],
@@ -163,7 +164,7 @@ class OrderFulfilment(Controller):
         """Give the order back to the queue before the lease runs out."""
         return work_order(await run(ledger.release_claim, number, operator))
 
-    @post("/{number:int}/start", status_code=200)
+    @post("/{number:int}/start", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def start(
         self,
         ledger: NamedDependency[Ledger],
@@ -173,7 +174,7 @@ class OrderFulfilment(Controller):
     ) -> WorkOrder:
         return work_order(await report(ledger.start_order, number, data.start_count))
 
-    @post("/{number:int}/deliver", status_code=200)
+    @post("/{number:int}/deliver", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def deliver(
         self,
         ledger: NamedDependency[Ledger],
@@ -184,7 +185,7 @@ class OrderFulfilment(Controller):
         """Cumulative progress: never backwards, never beyond `deliver_up_to`."""
         return work_order(await report(ledger.report_delivery, number, data.delivered))
 
-    @post("/{number:int}/posts", status_code=200)
+    @post("/{number:int}/posts", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def report_post(
         self,
         ledger: NamedDependency[Ledger],
@@ -195,7 +196,7 @@ class OrderFulfilment(Controller):
         """A subscription's post, delivered `quantity` (between the order's min and max)."""
         return work_order(await report(ledger.report_post, number, data.post, data.quantity))
 
-    @post("/{number:int}/complete", status_code=200)
+    @post("/{number:int}/complete", status_code=200, responses=refused(401, 404, 409))
     async def complete(
         self,
         ledger: NamedDependency[Ledger],
@@ -204,7 +205,7 @@ class OrderFulfilment(Controller):
     ) -> WorkOrder:
         return work_order(await report(ledger.complete_order, number))
 
-    @post("/{number:int}/partial", status_code=200)
+    @post("/{number:int}/partial", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def partial(
         self,
         ledger: NamedDependency[Ledger],
@@ -215,7 +216,7 @@ class OrderFulfilment(Controller):
         """Stop as Partial; the undelivered share of the charge goes back to the account."""
         return work_order(await report(ledger.stop_partial, number, data.remains))
 
-    @post("/{number:int}/cancel", status_code=200)
+    @post("/{number:int}/cancel", status_code=200, responses=refused(401, 404, 409))
     async def cancel(
         self,
         ledger: NamedDependency[Ledger],
@@ -225,7 +226,7 @@ class OrderFulfilment(Controller):
         """Cancel an order nothing was delivered of: the whole charge goes back."""
         return work_order(await report(ledger.cancel_order, number))
 
-    @post("/{number:int}/fail", status_code=200)
+    @post("/{number:int}/fail", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def fail(
         self,
         ledger: NamedDependency[Ledger],
@@ -235,7 +236,7 @@ class OrderFulfilment(Controller):
     ) -> WorkOrder:
         return work_order(await report(ledger.fail_order, number, data.reason))
 
-    @post("/{number:int}/refund", status_code=200)
+    @post("/{number:int}/refund", status_code=200, responses=refused(401, 404, 409))
     async def refund(
         self,
         ledger: NamedDependency[Ledger],
@@ -256,7 +257,7 @@ class RefillFulfilment(Controller):
         ValidationException: invalid_body,
     }
 
-    @post("/claim", status_code=200)
+    @post("/claim", status_code=200, responses=refused(400, 401, 422))
     async def claim(
         self,
         ledger: NamedDependency[Ledger],
@@ -281,7 +282,7 @@ class RefillFulfilment(Controller):
 
         return await run(claim_with_orders)
 
-    @post("/{number:int}/start", status_code=200)
+    @post("/{number:int}/start", status_code=200, responses=refused(401, 404, 409))
     async def start(
         self,
         ledger: NamedDependency[Ledger],
@@ -290,7 +291,7 @@ class RefillFulfilment(Controller):
     ) -> RefillAnswer:
         return refill_answer(await report(ledger.start_refill, number))
 
-    @post("/{number:int}/complete", status_code=200)
+    @post("/{number:int}/complete", status_code=200, responses=refused(401, 404, 409))
     async def complete(
         self,
         ledger: NamedDependency[Ledger],
@@ -299,7 +300,7 @@ class RefillFulfilment(Controller):
     ) -> RefillAnswer:
         return refill_answer(await report(ledger.complete_refill, number))
 
-    @post("/{number:int}/reject", status_code=200)
+    @post("/{number:int}/reject", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def reject(
         self,
         ledger: NamedDependency[Ledger],
@@ -310,7 +311,7 @@ class RefillFulfilment(Controller):
         reason = data.reason if data is not None else ""
         return refill_answer(await report(ledger.reject_refill, number, reason))
 
-    @post("/{number:int}/fail", status_code=200)
+    @post("/{number:int}/fail", status_code=200, responses=refused(400, 401, 404, 409, 422))
     async def fail(
         self,
         ledger: NamedDependency[Ledger],

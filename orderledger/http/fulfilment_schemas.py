@@ -115,10 +115,13 @@ def refill_answer(refill: Refill) -> RefillAnswer:
 # ---- what a bot sends -------------------------------------------------------------------
 
 LeaseSeconds = Annotated[int, msgspec.Meta(ge=30, le=86_400, description="claim lifetime")]
+# Counts are stored as 64-bit integers: a larger one is refused as its field (422). The bound
+# is exact as a float, so the OpenAPI document (which states bounds as floats) says it exactly.
+BIGGEST = 10**18
 
 
 class ClaimRequest(msgspec.Struct, forbid_unknown_fields=True):
-    services: list[int] = []
+    services: list[int] = []  # an id no service has matches nothing
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
     lease_seconds: LeaseSeconds = 900
 
@@ -128,20 +131,20 @@ class RenewRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class StartReport(msgspec.Struct, forbid_unknown_fields=True):
-    start_count: Annotated[int, msgspec.Meta(ge=0)]
+    start_count: Annotated[int, msgspec.Meta(ge=0, le=BIGGEST)]
 
 
 class DeliveryReport(msgspec.Struct, forbid_unknown_fields=True):
-    delivered: Annotated[int, msgspec.Meta(ge=0, description="cumulative")]
+    delivered: Annotated[int, msgspec.Meta(ge=0, le=BIGGEST, description="cumulative")]
 
 
 class PostReport(msgspec.Struct, forbid_unknown_fields=True):
     post: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    quantity: Annotated[int, msgspec.Meta(ge=1)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=BIGGEST)]
 
 
 class PartialReport(msgspec.Struct, forbid_unknown_fields=True):
-    remains: Annotated[int, msgspec.Meta(ge=1, description="what was not delivered")]
+    remains: Annotated[int, msgspec.Meta(ge=1, le=BIGGEST, description="what was not delivered")]
 
 
 class FailureReport(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.locks import SessionLock
+from orderledger.storage.sqlite_backup import BackupMade
 
 # One query of many rows, for a batch of aggregate ids; None where it cannot be said.
 ExistingIds = Callable[[Collection[UUID]], set[UUID] | None]
@@ -154,4 +156,10 @@ class Backend(Protocol):
 
     def stored_id(self, aggregate_id: str) -> str:
         """An aggregate's id as the event table stores it."""
+        ...
+
+    # --- operations ---
+    def backup(self, target: Path) -> BackupMade:
+        """An online, consistent copy of the whole store in the new directory `target`, or
+        `BackupRefused` saying why not (on PostgreSQL: pg_dump does it)."""
         ...

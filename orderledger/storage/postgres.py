@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -26,6 +27,7 @@ from orderledger.storage.pools import (
     repeated_if_lost,
 )
 from orderledger.storage.settings import PostgresAddress, SettingsError, one_line
+from orderledger.storage.sqlite_backup import BackupMade, BackupRefused
 
 SCHEMA_EXTRAS = (
     "CREATE SEQUENCE IF NOT EXISTS orderledger_order_numbers",
@@ -279,3 +281,10 @@ class PostgresBackend:
 
     def stored_id(self, aggregate_id: str) -> str:
         return aggregate_id
+
+    def backup(self, target: Path) -> BackupMade:
+        """PostgreSQL's own tools do it, online and consistent (docs/operations.md)."""
+        raise BackupRefused(
+            f"the store is {self.described}: back up with `pg_dump --format=custom` "
+            "(see docs/operations.md)"
+        )

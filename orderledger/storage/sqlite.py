@@ -22,6 +22,7 @@ from orderledger.storage.backend import ExistingIds, Query
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.leadership import FileLeadership
 from orderledger.storage.locks import FileLock
+from orderledger.storage.sqlite_backup import BackupMade, backup_store
 
 SCHEMA_EXTRAS = (
     """CREATE TABLE IF NOT EXISTS orderledger_sequences (
@@ -229,3 +230,7 @@ class SQLiteBackend:
     def stored_id(self, aggregate_id: str) -> str:
         """32 hex digits, as eventsourcing's SQLite recorder stores it."""
         return UUID(aggregate_id).hex
+
+    def backup(self, target: Path) -> BackupMade:
+        """Both files as they stood at one moment (storage/sqlite_backup.py)."""
+        return backup_store(self.data_dir, target)

@@ -10,6 +10,7 @@ from orderledger.storage.database import Database
 
 TABLE = WORK_QUEUE.table
 PAGE = 50
+MAX_NUMBER = 2**63 - 1  # numbers are 64-bit in both databases
 
 
 def numbers(db: Database, sql: str, params: Sequence[object]) -> list[int]:
@@ -29,8 +30,11 @@ def claimable(
     )
     params: list[object] = [kind, after, at, at]
     if services:
-        sql += f" AND service IN ({', '.join(['%s'] * len(services))})"
-        params += list(services)
+        known = [number for number in services if 0 < number <= MAX_NUMBER]
+        if not known:  # no service has such a number: nothing to hand out
+            return []
+        sql += f" AND service IN ({', '.join(['%s'] * len(known))})"
+        params += known
     return numbers(db, sql + f" ORDER BY number LIMIT {PAGE}", params)
 
 

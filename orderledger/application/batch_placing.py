@@ -71,9 +71,7 @@ def order_numbers(ledger: LedgerBase, count: int) -> list[int]:
     return [sequences.next_number("order") for _ in range(count)]
 
 
-def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service | None]) -> Checked:
-    if command.service_number not in services:
-        services[command.service_number] = ledger.service(command.service_number)
+def check(command: PlaceOrder, services: Mapping[int, Service | None]) -> Checked:
     service = services[command.service_number]
     if service is None:
         raise UnknownService(str(command.service_number))
@@ -169,10 +167,10 @@ class Prepared:
 
 def prepare(ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]) -> Prepared:
     checked: list[Checked | LedgerError] = []
-    services: dict[int, Service | None] = {}
+    services = ledger.services({command.service_number for command in commands})
     for command in commands:
         try:
-            checked.append(check(ledger, command, services))
+            checked.append(check(command, services))
         except LedgerError as error:
             checked.append(error)
     # Numbered up front, one per valid command: a refusal leaves a gap (as with place_order),

@@ -84,3 +84,26 @@ def test_each_batch_is_priced_by_the_service_as_another_process_left_it(
     assert isinstance(refused, UnknownService)
     assert isinstance(again, Order) and again.charge == Decimal("5.00000")
     assert store.ledger.account("network").balance == Decimal("87.50000")
+
+
+def test_a_batch_sees_what_another_process_charged_the_account_since_the_last(
+    settings: Settings, store: Store
+) -> None:
+    store.ledger.sync_services([entry(1)])  # 2.50 per 1000
+    account, _ = open_account(store, deposit="6")
+    (first,) = store.ledger.place_orders(account.id, [add("a")])  # 3.50 left, as this one saw
+    other = Store.open(settings)
+    try:
+        (elsewhere,) = other.ledger.place_orders(account.id, [add("b")])  # 1.00 left
+        (refused,) = store.ledger.place_orders(account.id, [add("c")])
+        other.ledger.deposit("network", Decimal("1.50"))  # 2.50 left
+        (last,) = store.ledger.place_orders(account.id, [add("d")])
+    finally:
+        other.close()
+    assert [type(o) for o in (first, elsewhere, refused, last)] == [
+        Order,
+        Order,
+        NotEnoughFunds,
+        Order,
+    ]
+    assert store.ledger.account("network").balance == Decimal("0.00000")

@@ -204,6 +204,7 @@ def decide_and_save(ledger: LedgerBase, prepared: Prepared) -> list[Outcome]:
                 outcomes.append(error)
         if batch.changed:
             ledger.save(*batch.changed.values())
+            ledger.keep_in_hand(batch.payer)
         return outcomes
 
     return ledger.retrying(decide)

@@ -53,6 +53,8 @@ class Checked:
     charge: Decimal
     # The order's details as recorded: a subscription keeps the rate its posts are charged at.
     details: dict[str, Any]
+    # The account's guard of this service and link (None without a link), named once.
+    guard_id: UUID | None
 
 
 Outcome = Order | LedgerError
@@ -71,12 +73,16 @@ def order_numbers(ledger: LedgerBase, count: int) -> list[int]:
     return [sequences.next_number("order") for _ in range(count)]
 
 
-def check(command: PlaceOrder, services: Mapping[int, Service | None]) -> Checked:
+def check(account: UUID, command: PlaceOrder, services: Mapping[int, Service | None]) -> Checked:
     service = services[command.service_number]
     if service is None:
         raise UnknownService(str(command.service_number))
     terms = service.order_terms(command.fields)
-    return Checked(command.service_number, service.type, terms.request, terms.charge, terms.details)
+    link = terms.request.link
+    guard_id = active_link_id(account, command.service_number, link) if link else None
+    return Checked(
+        command.service_number, service.type, terms.request, terms.charge, terms.details, guard_id
+    )
 
 
 class Batch:
@@ -95,16 +101,16 @@ class Batch:
         self.guards: dict[UUID, ActiveLink | None] = {}
         self.changed: dict[UUID, Aggregate] = {}
 
-    def guard(self, checked: Checked) -> tuple[UUID, ActiveLink | None]:
-        guard_id = active_link_id(self.account_id, checked.service_number, checked.request.link)
+    def guard(self, guard_id: UUID) -> ActiveLink | None:
         if guard_id not in self.guards:
             absent = guard_id in self.absent
             self.guards[guard_id] = None if absent else self.ledger.load(ActiveLink, guard_id)
-        return guard_id, self.guards[guard_id]
+        return self.guards[guard_id]
 
     def decide(self, index: int, checked: Checked) -> Order:
         request, charge = checked.request, checked.charge
-        guard_id, guard = self.guard(checked) if request.link else (None, None)
+        guard_id = checked.guard_id
+        guard = None if guard_id is None else self.guard(guard_id)
         if guard is not None and guard.is_taken:  # refused before the funds are looked at
             raise ActiveOrderWithLink(request.link)
         order = Order(
@@ -146,9 +152,7 @@ def absent_guards(
     """Which of the link guards these orders need do not exist yet, in one query (None
     where the store cannot tell)."""
     wanted = {
-        active_link_id(account, item.service_number, item.request.link)
-        for item in checked
-        if isinstance(item, Checked) and item.request.link
+        item.guard_id for item in checked if isinstance(item, Checked) and item.guard_id is not None
     }
     existing = ledger.existing_ids(wanted)
     return None if existing is None else wanted - existing
@@ -170,7 +174,7 @@ def prepare(ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]) -
     services = ledger.services({command.service_number for command in commands})
     for command in commands:
         try:
-            checked.append(check(command, services))
+            checked.append(check(account, command, services))
         except LedgerError as error:
             checked.append(error)
     # Numbered up front, one per valid command: a refusal leaves a gap (as with place_order),

@@ -85,6 +85,7 @@ class Store:
         existing_ids = backend.existing_ids(ledger.recorder)
         if existing_ids is not None:
             ledger.existing_ids = existing_ids
+        ledger.newer_events = backend.newer_events(ledger.recorder)
         store = cls(settings, db, ledger)
         store.projector().ensure()
         return store

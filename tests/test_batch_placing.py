@@ -13,6 +13,7 @@ from orderledger.domain.errors import (
     UnknownService,
 )
 from orderledger.domain.order import Order
+from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
 
 
@@ -60,3 +61,49 @@ def test_a_link_taken_before_the_batch_is_refused_in_it(store: Store) -> None:
     store.ledger.place_order(account.id, 1, {"link": "busy", "quantity": "1000"})
     outcomes = store.ledger.place_orders(account.id, [add("busy"), add("free")])
     assert [type(o) for o in outcomes] == [ActiveOrderWithLink, Order]
+
+
+def test_each_batch_is_priced_by_the_service_as_another_process_left_it(
+    settings: Settings, store: Store
+) -> None:
+    store.ledger.sync_services([entry(1)])  # 2.50 per 1000
+    account, _ = open_account(store)
+    (first,) = store.ledger.place_orders(account.id, [add("a")])  # the service is read here
+    other = Store.open(settings)  # another worker, changing the catalogue meanwhile
+    try:
+        other.ledger.sync_services([entry(1, rate=Decimal("5.00"))])
+        (repriced,) = store.ledger.place_orders(account.id, [add("b")])
+        other.ledger.disable_services([1])
+        (refused,) = store.ledger.place_orders(account.id, [add("c")])
+        other.ledger.sync_services([entry(1, rate=Decimal("5.00"))])  # listed again
+        (again,) = store.ledger.place_orders(account.id, [add("d")])
+    finally:
+        other.close()
+    assert isinstance(first, Order) and first.charge == Decimal("2.50000")
+    assert isinstance(repriced, Order) and repriced.charge == Decimal("5.00000")
+    assert isinstance(refused, UnknownService)
+    assert isinstance(again, Order) and again.charge == Decimal("5.00000")
+    assert store.ledger.account("network").balance == Decimal("87.50000")
+
+
+def test_a_batch_sees_what_another_process_charged_the_account_since_the_last(
+    settings: Settings, store: Store
+) -> None:
+    store.ledger.sync_services([entry(1)])  # 2.50 per 1000
+    account, _ = open_account(store, deposit="6")
+    (first,) = store.ledger.place_orders(account.id, [add("a")])  # 3.50 left, as this one saw
+    other = Store.open(settings)
+    try:
+        (elsewhere,) = other.ledger.place_orders(account.id, [add("b")])  # 1.00 left
+        (refused,) = store.ledger.place_orders(account.id, [add("c")])
+        other.ledger.deposit("network", Decimal("1.50"))  # 2.50 left
+        (last,) = store.ledger.place_orders(account.id, [add("d")])
+    finally:
+        other.close()
+    assert [type(o) for o in (first, elsewhere, refused, last)] == [
+        Order,
+        Order,
+        NotEnoughFunds,
+        Order,
+    ]
+    assert store.ledger.account("network").balance == Decimal("0.00000")

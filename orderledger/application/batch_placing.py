@@ -53,6 +53,8 @@ class Checked:
     charge: Decimal
     # The order's details as recorded: a subscription keeps the rate its posts are charged at.
     details: dict[str, Any]
+    # The account's guard of this service and link (None without a link), named once.
+    guard_id: UUID | None
 
 
 Outcome = Order | LedgerError
@@ -71,14 +73,16 @@ def order_numbers(ledger: LedgerBase, count: int) -> list[int]:
     return [sequences.next_number("order") for _ in range(count)]
 
 
-def check(ledger: LedgerBase, command: PlaceOrder, services: dict[int, Service | None]) -> Checked:
-    if command.service_number not in services:
-        services[command.service_number] = ledger.service(command.service_number)
+def check(account: UUID, command: PlaceOrder, services: Mapping[int, Service | None]) -> Checked:
     service = services[command.service_number]
     if service is None:
         raise UnknownService(str(command.service_number))
     terms = service.order_terms(command.fields)
-    return Checked(command.service_number, service.type, terms.request, terms.charge, terms.details)
+    link = terms.request.link
+    guard_id = active_link_id(account, command.service_number, link) if link else None
+    return Checked(
+        command.service_number, service.type, terms.request, terms.charge, terms.details, guard_id
+    )
 
 
 class Batch:
@@ -97,16 +101,16 @@ class Batch:
         self.guards: dict[UUID, ActiveLink | None] = {}
         self.changed: dict[UUID, Aggregate] = {}
 
-    def guard(self, checked: Checked) -> tuple[UUID, ActiveLink | None]:
-        guard_id = active_link_id(self.account_id, checked.service_number, checked.request.link)
+    def guard(self, guard_id: UUID) -> ActiveLink | None:
         if guard_id not in self.guards:
             absent = guard_id in self.absent
             self.guards[guard_id] = None if absent else self.ledger.load(ActiveLink, guard_id)
-        return guard_id, self.guards[guard_id]
+        return self.guards[guard_id]
 
     def decide(self, index: int, checked: Checked) -> Order:
         request, charge = checked.request, checked.charge
-        guard_id, guard = self.guard(checked) if request.link else (None, None)
+        guard_id = checked.guard_id
+        guard = None if guard_id is None else self.guard(guard_id)
         if guard is not None and guard.is_taken:  # refused before the funds are looked at
             raise ActiveOrderWithLink(request.link)
         order = Order(
@@ -148,9 +152,7 @@ def absent_guards(
     """Which of the link guards these orders need do not exist yet, in one query (None
     where the store cannot tell)."""
     wanted = {
-        active_link_id(account, item.service_number, item.request.link)
-        for item in checked
-        if isinstance(item, Checked) and item.request.link
+        item.guard_id for item in checked if isinstance(item, Checked) and item.guard_id is not None
     }
     existing = ledger.existing_ids(wanted)
     return None if existing is None else wanted - existing
@@ -169,10 +171,10 @@ class Prepared:
 
 def prepare(ledger: LedgerBase, account: UUID, commands: Sequence[PlaceOrder]) -> Prepared:
     checked: list[Checked | LedgerError] = []
-    services: dict[int, Service | None] = {}
+    services = ledger.services({command.service_number for command in commands})
     for command in commands:
         try:
-            checked.append(check(ledger, command, services))
+            checked.append(check(account, command, services))
         except LedgerError as error:
             checked.append(error)
     # Numbered up front, one per valid command: a refusal leaves a gap (as with place_order),
@@ -206,6 +208,7 @@ def decide_and_save(ledger: LedgerBase, prepared: Prepared) -> list[Outcome]:
                 outcomes.append(error)
         if batch.changed:
             ledger.save(*batch.changed.values())
+            ledger.keep_in_hand(batch.payer)
         return outcomes
 
     return ledger.retrying(decide)

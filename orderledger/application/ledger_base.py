@@ -9,14 +9,21 @@ reloads and decides again, so a balance can never be spent twice.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
+from copy import deepcopy
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    LRUCache,
+    ProcessingEvent,
+)
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import EventStore, IntegrityError, Recording, Transcoder
+from eventsourcing.persistence import EventStore, IntegrityError, Recording, StoredEvent, Transcoder
 
 from orderledger.domain.account import Account
 from orderledger.domain.active_link import ActiveLink
@@ -37,6 +44,9 @@ CONFLICT_RETRIES = 200
 # Accounts collect an event per charge; a snapshot every so many of their events keeps a cold
 # load short. Any aggregate type may be given an interval (`ledger.snapshot_every`).
 SNAPSHOT_EVERY: Mapping[type[Aggregate], int] = {Account: 200}
+# The catalogue's services read for pricing (see `LedgerBase.services`); the real catalogue
+# has about 5,600.
+SERVICES_IN_HAND = 10_000
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,11 @@ class LedgerBase(Application[UUID]):
         # Which of many aggregates exist, in one query, where the store can tell (set by the
         # storage layer); None means "load each to find out".
         self.existing_ids: Callable[[Collection[UUID]], set[UUID] | None] = lambda ids: None
+        # The events of many aggregates past given versions, in one query, where the store
+        # can (set by the storage layer); None means "fast-forward each on its own".
+        self.newer_events: Callable[[Mapping[UUID, int]], list[StoredEvent]] | None = None
+        # Services as read for pricing, never changed once here (see `services`).
+        self.services_in_hand: LRUCache[UUID, Service] = LRUCache(SERVICES_IN_HAND)
 
     def construct_transcoder(self) -> Transcoder:
         return ledger_transcoder()
@@ -93,6 +108,17 @@ class LedgerBase(Application[UUID]):
         self._notify(recordings)
         self.notify(processing.events)  # deprecated, but still called by the library's save
         return recordings
+
+    def keep_in_hand(self, aggregate: Aggregate) -> None:
+        """Make an aggregate just saved the repository's cached copy, for the next load to
+        fast-forward from.
+
+        eventsourcing caches what is saved only when it does not fast-forward; with
+        fast-forwarding, the next load of an `add` batch's Account read back and decoded the
+        batch's own `Charged` events, one per order. A load still reads whatever anyone
+        recorded after this version, and hands out a copy."""
+        if self.repository.cache is not None:
+            self.repository.cache.put(aggregate.id, aggregate)
 
     def save_changed(self, *aggregates: Aggregate | None) -> None:
         """Save those of the aggregates a command changed; nothing if it changed none."""
@@ -162,6 +188,46 @@ class LedgerBase(Application[UUID]):
 
     def service(self, number: int) -> Service | None:
         return self.load(Service, service_id(number))
+
+    def services(self, numbers: Collection[int]) -> dict[int, Service | None]:
+        """Each service as it stands now (None if unknown), for reading only: never change
+        or save one of them.
+
+        Pricing a batch of `add`s reads a service per order and changes none. Loading each
+        from the repository costs a round trip (fast-forwarding its cached copy) and a deep
+        copy: with twenty services in play, half the command thread's CPU per order. Here
+        the services in hand are never changed (one with new events is copied, then brought
+        forward), and one query brings what any of them recorded since it was read, so each
+        is as current as loading it at that moment would make it.
+        """
+        newer = self.newer_events
+        if newer is None:
+            return {number: self.service(number) for number in numbers}
+        ids = {number: service_id(number) for number in numbers}
+        in_hand: dict[UUID, Service] = {}
+        for key in ids.values():
+            try:
+                in_hand[key] = self.services_in_hand.get(key)
+            except KeyError:
+                continue
+        recorded: dict[UUID, list[Any]] = defaultdict(list)
+        for stored in newer({key: service.version for key, service in in_hand.items()}):
+            key = UUID(str(stored.originator_id))
+            recorded[key].append(self.mapper.to_domain_event(stored))
+        services: dict[int, Service | None] = {}
+        for number, key in ids.items():
+            service = in_hand.get(key)
+            if service is None:
+                service = self.service(number)  # loaded whole: a copy of its own
+            elif key in recorded:
+                service = apply_events(deepcopy(service), recorded[key])
+            else:
+                services[number] = service
+                continue
+            if isinstance(service, Service):
+                self.services_in_hand.put(key, service)
+            services[number] = service
+        return services
 
     def service_as_at(self, number: int, moment: datetime) -> Service | None:
         """The service as it was at that moment (None if it was not listed yet)."""

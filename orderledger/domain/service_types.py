@@ -23,6 +23,7 @@ from orderledger.domain.errors import (
 
 MAX_TEXT = 10_000
 MAX_LINK = 2_000
+CONTROL_CHARACTER = re.compile("[\x00-\x1f]")  # below a space: no link holds one
 # Bounds that keep every number the ledger stores a sane 64-bit integer: a drip-feed of more
 # than a thousand runs, or runs more than 30 days apart, is not an order but a mistake.
 MAX_WHOLE = 2**63 - 1
@@ -253,7 +254,7 @@ def read_order(
     link = text_of(fields.get("link"))
     if rule.needs_link and not link:
         raise InvalidLink("link is required")
-    if len(link) > MAX_LINK or any(ord(char) < 32 for char in link):
+    if len(link) > MAX_LINK or CONTROL_CHARACTER.search(link):
         raise InvalidLink("link is too long or holds control characters")
     details: dict[str, Any] = {}
     for name in rule.texts:

@@ -7,13 +7,13 @@ The composition root chooses one from the settings, once; everything else asks i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.locks import SessionLock
@@ -21,6 +21,8 @@ from orderledger.storage.sqlite_backup import BackupMade
 
 # One query of many rows, for a batch of aggregate ids; None where it cannot be said.
 ExistingIds = Callable[[Collection[UUID]], set[UUID] | None]
+# The events of many aggregates after the version given for each, in one query.
+NewerEvents = Callable[[Mapping[UUID, int]], list[StoredEvent]]
 
 
 class Query(Protocol):
@@ -81,6 +83,11 @@ class Backend(Protocol):
 
     def existing_ids(self, recorder: ApplicationRecorder) -> ExistingIds | None:
         """Which of many aggregate ids have events, in one query; None if it cannot."""
+        ...
+
+    def newer_events(self, recorder: ApplicationRecorder) -> NewerEvents | None:
+        """The events of many aggregates after given versions, in one query; None if it
+        cannot."""
         ...
 
     # --- schema and sequences ---

@@ -15,9 +15,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from orderledger.storage import event_recorder, event_store
 from orderledger.storage.account_locks import PostgresAccountLocks
-from orderledger.storage.backend import ExistingIds, Query
+from orderledger.storage.backend import ExistingIds, NewerEvents, Query
 from orderledger.storage.database import Cursor, Database
-from orderledger.storage.existing import existing_aggregates
+from orderledger.storage.existing import existing_aggregates, newer_events
 from orderledger.storage.leadership import EVENTS_CHANNEL, PostgresLeadership
 from orderledger.storage.locks import SCHEMA_LOCK, SWITCH_LOCK, PostgresSessionLock
 from orderledger.storage.pools import (
@@ -197,6 +197,10 @@ class PostgresBackend:
     def existing_ids(self, recorder: ApplicationRecorder) -> ExistingIds | None:
         assert isinstance(recorder, PostgresAggregateRecorder)  # the env above makes one
         return partial(existing_aggregates, recorder)
+
+    def newer_events(self, recorder: ApplicationRecorder) -> NewerEvents | None:
+        assert isinstance(recorder, PostgresAggregateRecorder)  # the env above makes one
+        return partial(newer_events, recorder)
 
     def schema_extras(self) -> tuple[str, ...]:
         return SCHEMA_EXTRAS

@@ -18,7 +18,7 @@ from uuid import UUID
 import anyio.to_thread
 from eventsourcing.persistence import ApplicationRecorder
 
-from orderledger.storage.backend import ExistingIds, Query
+from orderledger.storage.backend import ExistingIds, NewerEvents, Query
 from orderledger.storage.database import Cursor, Database
 from orderledger.storage.leadership import FileLeadership
 from orderledger.storage.locks import FileLock
@@ -165,6 +165,9 @@ class SQLiteBackend:
 
     def existing_ids(self, recorder: ApplicationRecorder) -> ExistingIds | None:
         return None  # each aggregate is looked up on its own
+
+    def newer_events(self, recorder: ApplicationRecorder) -> NewerEvents | None:
+        return None  # each aggregate is fast-forwarded on its own
 
     def schema_extras(self) -> tuple[str, ...]:
         return SCHEMA_EXTRAS

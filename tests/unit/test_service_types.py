@@ -249,6 +249,12 @@ def test_old_posts_only_subscriptions_and_past_expiry() -> None:
 
 
 def test_links_with_control_characters_or_unstorable_text_are_incorrect() -> None:
-    for link in ("https://x/\x07", "https://x\n/y", "https://x/\ud800"):
+    for link in (
+        "https://x/\x07",
+        "https://x\n/y",
+        "https://x/\ud800",
+        "https://x/\x01y",
+        "https://x/\x1f/y",
+    ):
         with pytest.raises(InvalidLink):
             read_order("Default", LIMITS, False, {"link": link, "quantity": "100"})

@@ -115,15 +115,16 @@ class Runtime:
     reads: ReadModels
     commands: CapacityLimiter  # the threads that carry out commands
     batcher: AddBatcher
-    live: LiveProjection | None  # None: no projector, and no sweep (a test wants neither)
-    sweeper: Sweeper | None
+    live: LiveProjection | None  # None: the projector runs elsewhere, or not at all
+    sweeper: Sweeper | None  # None: no projector and no sweep (a test wants neither)
     clock: Callable[[], datetime]  # what claims, leases, reports and the sweep go by
 
     async def start(self) -> None:
         await self.query.open()
         self.batcher.start()
-        if self.live is not None:
+        if self.sweeper is not None:  # a server's worker, its projector here or not
             await anyio.to_thread.run_sync(catch_up_before_serving, self.store.projector())
+        if self.live is not None:
             self.live.start()
         if self.sweeper is not None:
             self.sweeper.start()
@@ -149,10 +150,12 @@ def runtime(
 ) -> Runtime:
     """A server worker's parts, from the settings: the store (opened here unless given, its
     schema created), its reads, the group commit and, with `projector`, the live projector
-    and the sweep. Nothing runs until `start`."""
+    and the sweep (the projector only if `settings.projector_in_workers`: `serve` runs it in
+    a process of its own). Nothing runs until `start`."""
     store = store or Store.open(settings, pool_size=settings.command_threads)
     backend = store.backend
-    live = LiveProjection(store.projector(), store.leadership()) if projector else None
+    here = projector and settings.projector_in_workers
+    live = LiveProjection(store.projector(), store.leadership()) if here else None
     # The background work goes with the projector: a test that wants neither gets neither.
     sweeper = Sweeper(store.ledger, store.db, clock=clock) if projector else None
     query = query or backend.read_query(store.db, settings.read_pool_size)

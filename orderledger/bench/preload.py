@@ -115,6 +115,13 @@ def vacuum(conninfo: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def checkpoint(conninfo: str) -> None:
+    """A CHECKPOINT: every page the loads left dirty written out now, not during a
+    measurement (it needs a superuser or pg_checkpoint, as the benchmark's databases have)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def wait_until_projected(
     store: Store, alive: Callable[[], bool] = lambda: True, timeout: float = 600.0
 ) -> None:

@@ -3,8 +3,9 @@
 The order matters:
 1. the catalogue and a funded account in both stores (the full one and the smaller one);
 2. the baseline (a bare endpoint), with nothing else running;
-3. each store filled and projected by its own server, then `VACUUM ANALYZE`d;
-4. `status_latency_growth`: the two stores served in turn, three rounds (see `growth`);
+3. each store filled and projected by its own server, then `VACUUM ANALYZE`d; a CHECKPOINT;
+4. `status_latency_growth`: the two stores served in turn, a warm-up round and three
+   counted rounds (see `growth`);
 5. on the full store, one server: single `status`, `balance`, `status` of 100; the commit
    ceiling (on a scratch table, the server idle) and right after it `add` as fast as answers
    come; the notify ceiling (the same way) and right after it the projection lag at a third of
@@ -222,6 +223,8 @@ class Bench:
             with self.serving(served, scratch) as server:
                 served.numbers = self.fill(served, server, count)
 
+        self.say("CHECKPOINT after the loads")
+        preload.checkpoint(full.conninfo())
         rounds = growth.alternate(
             lambda: self.status_p50(base, scratch), lambda: self.status_p50(full, scratch)
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from orderledger.bootstrap import backend_for
 from orderledger.cli.common import CommandFailed
+from orderledger.cli.projector import ProjectorProcess
 from orderledger.http.port_lock import PortTaken, claimed_port
 from orderledger.http.server import run_uvicorn
-from orderledger.storage.settings import Settings, SettingsError
+from orderledger.storage.settings import PROJECTOR_IN_WORKERS, Settings, SettingsError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,7 +18,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "serve",
         help="serve /api/v2 and keep the read models current",
         description="Serve /api/v2 on the configured store (ORDERLEDGER_DATABASE_URL, else "
-        "embedded SQLite under ./var). Every worker runs a projector; one leads at a time.",
+        "embedded SQLite under ./var). The live projector runs in a process of its own beside "
+        "the workers; one leads at a time across servers.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
@@ -28,8 +31,10 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
     print(f"orderledger on {reachable_settings().describe()}", flush=True)
+    # The workers (spawned with this environment) leave the live projector to its process.
+    os.environ[PROJECTOR_IN_WORKERS] = "0"
     try:
-        with claimed_port(args.host, args.port):
+        with claimed_port(args.host, args.port), ProjectorProcess():
             run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
     except PortTaken as error:
         raise CommandFailed(f"{error}; not starting") from error

@@ -1,8 +1,9 @@
 """Keeps the read models current while the server runs.
 
-Every server worker starts one of these; exactly one leads at a time (a PostgreSQL advisory
-lock, or a file lock for SQLite: storage/leadership.py), the others wait to take over if the
-leader goes away. The leader wakes on the event store's NOTIFY, or polls SQLite.
+`orderledger serve` runs one in a process of its own (cli/projector.py); a worker started any
+other way runs one as a thread. Exactly one leads at a time (a PostgreSQL advisory lock, or a
+file lock for SQLite: storage/leadership.py), the others wait to take over if the leader goes
+away. The leader wakes on the event store's NOTIFY, or polls SQLite.
 """
 
 from __future__ import annotations

@@ -75,7 +75,9 @@ class Rebuild:
         self.db = db
         self.projections = in_registry_order(projections)
         self.targets = [rebuild_target(p) for p in self.projections]
-        self.projector = Projector(ledger, db, self.targets, page_size=page_size, stop_alone=False)
+        self.projector = Projector(
+            ledger, db, self.targets, page_size=page_size, stop_alone=False, batch_writes=False
+        )
 
     def prepare(self) -> None:
         """Create the rebuild tables and positions, or keep those of an interrupted run."""

@@ -113,6 +113,12 @@ class Backend(Protocol):
         """Insert rows known to be absent, with no conflict check, as fast as it can."""
         ...
 
+    def batched(self, cursor: Cursor) -> AbstractContextManager[object]:
+        """The statements on `cursor` within it go to the database together, and their
+        results (an error among them) come back once, at its end: nothing within may read a
+        result. It saves a round trip per statement where the database has them."""
+        ...
+
     # --- locks ---
     def session_lock(self, name: str, key: int, holder: str = "") -> SessionLock:
         """The lock `name`, held by one process at a time, dying with its holder."""

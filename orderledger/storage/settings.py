@@ -82,6 +82,9 @@ class PostgresAddress:
         return make_conninfo(**fields)
 
 
+PROJECTOR_IN_WORKERS = "ORDERLEDGER_PROJECTOR_IN_WORKERS"
+
+
 def flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "y", "yes", "true", "on")
 
@@ -94,6 +97,9 @@ class Settings:
     errors_as_200: bool = False
     command_threads: int = 16
     read_pool_size: int = 8
+    # False under `orderledger serve`, which runs the live projector in a process of its own
+    # (cli/projector.py); a worker started any other way runs one, as a thread.
+    projector_in_workers: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -104,6 +110,7 @@ class Settings:
             errors_as_200=flag("ORDERLEDGER_ERRORS_AS_200"),
             command_threads=int(os.environ.get("ORDERLEDGER_COMMAND_THREADS", "16")),
             read_pool_size=int(os.environ.get("ORDERLEDGER_READ_POOL_SIZE", "8")),
+            projector_in_workers=os.environ.get(PROJECTOR_IN_WORKERS, "1") != "0",
         )
 
     def describe(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,10 @@ class SQLiteBackend:
     ) -> None:
         marks = ", ".join(["%s"] * len(names))
         cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)
+
+    def batched(self, cursor: Cursor) -> AbstractContextManager[object]:
+        """Nothing to save: the database is in this process."""
+        return nullcontext()
 
     def session_lock(self, name: str, key: int, holder: str = "") -> FileLock:
         """The file `name`.lock beside the store."""

@@ -30,10 +30,22 @@ def tables(store: Store, suffix: str) -> dict[str, list[Any]]:
     return found
 
 
-def project(store: Store, suffix: str, page_size: int) -> None:
-    projector = Projector(store.ledger, store.db, targets(suffix), page_size=page_size)
+def project(store: Store, suffix: str, page_size: int, batch_writes: bool = True) -> None:
+    projector = Projector(
+        store.ledger, store.db, targets(suffix), page_size=page_size, batch_writes=batch_writes
+    )
     projector.ensure()
     projector.catch_up()
+
+
+def test_a_pages_writes_sent_together_give_the_same_rows_as_sent_one_by_one(
+    store: Store,
+) -> None:
+    busy_ledger(store)
+    # Pages large enough for PostgreSQL's COPY, which cannot run among batched writes.
+    project(store, "_batched", page_size=100_000, batch_writes=True)
+    project(store, "_apart", page_size=100_000, batch_writes=False)
+    assert tables(store, "_batched") == tables(store, "_apart") == live_tables(store)
 
 
 def test_the_whole_log_in_one_page_gives_the_same_rows_as_one_event_per_page(

@@ -60,11 +60,11 @@ def test_a_switch_during_a_live_projectors_page_waits_for_it_instead_of_deadlock
     in_page, go_on = threading.Event(), threading.Event()
     fold_page = live.fold_page
 
-    def pause_after_the_positions(*args: Any) -> None:
+    def pause_after_the_positions(*args: Any) -> Any:
         if not in_page.is_set():
             in_page.set()
             go_on.wait(10)
-        fold_page(*args)
+        return fold_page(*args)
 
     live.fold_page = pause_after_the_positions  # type: ignore[method-assign]
     errors: list[BaseException] = []

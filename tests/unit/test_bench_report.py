@@ -75,6 +75,12 @@ def test_the_growth_is_the_median_of_each_rounds_own_ratio() -> None:
     assert latency_growth([(4.0, 4.0), (40.0, 4.0), (4.0, 4.2)]) == pytest.approx(1.0)
 
 
+def test_the_growth_leaves_out_its_warm_up_rounds() -> None:
+    measured = iter([9.0, 1.0, 4.0, 4.4, 4.0, 4.0, 5.0, 5.5])  # base, full, base, full, ...
+    rounds = growth.alternate(lambda: next(measured), lambda: next(measured), 3, warmup=1)
+    assert rounds == [(4.0, 4.4), (4.0, 4.0), (5.0, 5.5)]
+
+
 def test_no_round_is_no_growth() -> None:
     with pytest.raises(ValueError, match="no round"):
         latency_growth([])
@@ -88,7 +94,7 @@ def test_the_stores_are_served_in_turn_the_smaller_first_in_each_round() -> None
         return p50
 
     rounds = growth.alternate(lambda: measure("base", 1.0), lambda: measure("full", 2.0))
-    assert served == ["base", "full"] * 3
+    assert served == ["base", "full"] * 4  # a warm-up round first, not counted
     assert rounds == [(1.0, 2.0)] * 3
 
 

@@ -1,0 +1,52 @@
+"""`serve` keeps its projector process running: started again when it dies, stopped with
+`serve` (its standard input closed), killed if it will not stop."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from orderledger.cli.projector import ProjectorProcess
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.02)
+
+
+def test_a_projector_process_that_dies_is_started_again(tmp_path: Path) -> None:
+    starts = tmp_path / "starts"
+    crashing = python(f"open({str(starts)!r}, 'a').write('x'); raise SystemExit(3)")
+    with ProjectorProcess(crashing) as supervisor:
+        wait_until(lambda: starts.exists() and len(starts.read_text()) >= 3)
+    assert supervisor.starts >= 3
+    assert not supervisor.thread.is_alive()
+
+
+def test_stopping_closes_the_childs_input_and_it_exits_on_its_own(tmp_path: Path) -> None:
+    said = tmp_path / "said"
+    waiting = python(f"import sys; sys.stdin.buffer.read(); open({str(said)!r}, 'w').write('bye')")
+    with ProjectorProcess(waiting) as supervisor:
+        wait_until(lambda: supervisor.process is not None)
+    assert supervisor.process is not None and supervisor.process.returncode == 0
+    assert said.read_text() == "bye"
+    assert supervisor.starts == 1  # a child stopped on purpose is not started again
+    assert not supervisor.thread.is_alive()
+
+
+def test_a_child_that_does_not_stop_is_killed() -> None:
+    deaf = python("import time; time.sleep(60)")
+    with ProjectorProcess(deaf, stop_seconds=0.5) as supervisor:
+        wait_until(lambda: supervisor.process is not None)
+    assert supervisor.process is not None
+    assert supervisor.process.returncode == -signal.SIGKILL
+    assert supervisor.starts == 1

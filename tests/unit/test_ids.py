@@ -1,11 +1,12 @@
-"""The ids of a multi request, as the client wrote them, and which are plain numbers."""
+"""The ids of a multi request, as the client wrote them, and when they are plain numbers."""
 
 from __future__ import annotations
 
 import pytest
 
 from orderledger.domain.errors import IncorrectRequest
-from orderledger.http.parsing import plain_numbers, split_ids
+from orderledger.http.api_v2 import plain_status
+from orderledger.http.parsing import parse_action, split_ids
 
 
 def test_ids_keep_the_clients_order_and_text_once_each() -> None:
@@ -24,12 +25,23 @@ def test_more_than_a_hundred_ids_is_a_refusal() -> None:
         split_ids(",".join(str(n) for n in range(1, 102)))
 
 
-def test_plain_numbers_are_read_as_numbers() -> None:
-    assert plain_numbers(["12", "3", "999999999999999999"]) == [12, 3, 999999999999999999]
+def plain(orders: str) -> tuple[str, int] | None:
+    asked = plain_status(parse_action({"key": "k", "action": "status", "orders": orders}))
+    return None if asked is None else (asked.numbers, asked.count)
+
+
+def test_plain_numbers_are_sent_as_the_usual_path_reads_them() -> None:
+    assert plain("12,3,999999999999999999") == ("12,3,999999999999999999", 3)
+    assert plain(" 12 , 3,12,,") == ("12,3", 2)  # stripped, once each, as split_ids reads
+    assert plain(",".join(str(n) for n in range(1, 101))) == (
+        ",".join(str(n) for n in range(1, 101)),
+        100,
+    )
+    assert plain(",".join(str(n) for n in range(1, 102))) is None  # the usual path refuses
 
 
 @pytest.mark.parametrize(
     "unusual", ["007", "0", "-5", "+5", "1e3", "x", "1 2", "١٢", "9999999999999999999"]
 )
 def test_one_unusual_id_makes_none_of_them_plain(unusual: str) -> None:
-    assert plain_numbers(["12", unusual]) is None
+    assert plain(f"12,{unusual}") is None

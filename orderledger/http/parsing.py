@@ -108,8 +108,16 @@ def charset_of(content_type: str) -> str:
 
 
 def form_pairs(text: str, charset: str = "utf-8") -> list[tuple[str, str]]:
-    # Parsed here rather than by the framework, whose form parser loses the order of keys.
-    return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
+    """The form's (name, value) pairs in the client's order, as `parse_qsl` reads them with
+    blank values kept. Parsed here rather than by the framework, whose form parser loses the
+    order of keys; a form with nothing escaped (no `%`, no `+`: what networks send) is split
+    directly, which is what `parse_qsl` does with it, at a fraction of the cost."""
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
+    return [
+        (name, value)
+        for name, _, value in (item.partition("=") for item in text.split("&") if item)
+    ]
 
 
 def content_type_of(headers: Iterable[tuple[bytes, bytes]]) -> str:

@@ -173,9 +173,9 @@ ErrorAnswer = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
 class ApiFront:
     """`/api/v2` answered as the server hands it over, before Litestar routes it.
 
-    The network polls all day, and a `status` cost a sixth more than a bare endpoint before
-    its own work began: Litestar's entry, its exception middleware and the send it wraps,
-    routing, and a `Request` to read the body through. The front reads the body itself
+    The network polls all day, and before its own work began every request went through
+    Litestar's entry, its exception middleware and the send it wraps, routing, and a
+    `Request` to read the body through. The front reads the body itself
     (with the limit Litestar keeps for its own handlers), then does exactly what the routed
     handler does (`respond`), and sends the same status, headers and JSON. What it does not
     read itself it leaves to Litestar before reading anything: a multipart body, a method

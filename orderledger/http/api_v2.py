@@ -13,7 +13,7 @@ import anyio.to_thread
 import msgspec
 from anyio import CapacityLimiter
 from eventsourcing.persistence import StoredEvent
-from litestar import Request, Response, asgi
+from litestar import Litestar, Request, Response, asgi
 from litestar.exceptions import (
     InternalServerException,
     MethodNotAllowedException,
@@ -21,9 +21,11 @@ from litestar.exceptions import (
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import (
+    ASGIApp,
     HTTPReceiveMessage,
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
+    HTTPScope,
     Receive,
     Scope,
     Send,
@@ -36,6 +38,8 @@ from orderledger.http import presenters
 from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
 from orderledger.http.parsing import (
     ACTIONS,
+    MAX_IDS,
+    PLAIN_NUMBERS,
     Add,
     Balance,
     Cancel,
@@ -45,8 +49,10 @@ from orderledger.http.parsing import (
     Services,
     Status,
     as_number,
+    body_fields,
+    content_type_of,
+    media_type,
     parse_action,
-    plain_numbers,
     read_fields,
     split_ids,
     valid_id,
@@ -93,6 +99,7 @@ def ids_of(single: int | None, multi: str | int | list[Any] | None, name: str) -
     return None
 
 
+API_PATH = "/api/v2"
 JSON_HEADERS = [(b"content-type", b"application/json")]
 MAX_BODY_BYTES = 10_000_000  # Litestar's default for its own handlers
 
@@ -126,41 +133,126 @@ class ApiRequest(Request[Any, Any, Any]):
 
 
 def api_v2_endpoint(ctx: ApiContext) -> ASGIRouteHandler:
-    """`/api/v2`, bound once, when the app is built, to the context of the runtime it serves."""
+    """`/api/v2` as Litestar routes it: the requests `ApiFront` leaves to Litestar (a multipart
+    body, a method other than GET and POST, the path written otherwise) and an app served
+    without the front. Bound once, when the app is built, to the context of the runtime it
+    serves."""
 
-    @asgi("/api/v2", copy_scope=False)
+    @asgi(API_PATH, copy_scope=False)
     async def api_v2(scope: Scope, receive: Receive, send: Send) -> None:
-        # A plain ASGI handler: the network polls all day, and Litestar's per-request
-        # machinery (resolving the handler's parameters, building and then rendering a
-        # Response) was a sixth of what a bare endpoint costs. So it takes no dependencies:
-        # the context is the enclosing function's, which costs less than any look-up. Errors
-        # still go through the app's handlers.
+        # A plain ASGI handler: it takes no dependencies (the context is the enclosing
+        # function's) and sends its status and JSON itself. Errors go through the app's
+        # handlers.
         request = ApiRequest(scope, receive, send)
         if request.method not in ("GET", "POST"):
             raise MethodNotAllowedException(headers={"Allow": "GET, POST"})
-        status, body = await respond(ctx, request)
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())],
-        }
-        content: HTTPResponseBodyEvent = {
-            "type": "http.response.body",
-            "body": body,
-            "more_body": False,
-        }
-        await send(start)
-        await send(content)
+        status, body = await respond(ctx, await fields_of(request))
+        await send_answer(send, status, body)
 
     return api_v2
 
 
-async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int, bytes]:
-    """The status code and JSON body of one `/api/v2` request: its fields read, its action
+async def send_answer(send: Send, status: int, body: bytes) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+    }
+    content: HTTPResponseBodyEvent = {
+        "type": "http.response.body",
+        "body": body,
+        "more_body": False,
+    }
+    await send(start)
+    await send(content)
+
+
+ErrorAnswer = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
+
+
+class ApiFront:
+    """`/api/v2` answered as the server hands it over, before Litestar routes it.
+
+    The network polls all day, and before its own work began every request went through
+    Litestar's entry, its exception middleware and the send it wraps, routing, and a
+    `Request` to read the body through. The front reads the body itself
+    (with the limit Litestar keeps for its own handlers), then does exactly what the routed
+    handler does (`respond`), and sends the same status, headers and JSON. What it does not
+    read itself it leaves to Litestar before reading anything: a multipart body, a method
+    other than GET and POST. A failure is answered by the app's own error answer
+    (`errors`, as the app's exception handlers answer it), rendered as Litestar renders it.
+
+    Middleware given to Litestar does not see the requests answered here: what must see
+    every request wraps the whole app (see `http.app.OrderLedgerApp`).
+    """
+
+    def __init__(
+        self, ctx: ApiContext, app: Litestar, routed: ASGIApp, errors: ErrorAnswer
+    ) -> None:
+        self.ctx = ctx
+        self.app = app
+        self.routed = routed  # the app as Litestar routes a request
+        self.errors = errors
+
+    async def __call__(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        header = content_type_of(scope["headers"]) if method == "POST" else ""
+        if method not in ("GET", "POST") or media_type(header) == "multipart/form-data":
+            await self.routed(scope, receive, send)
+            return
+        try:
+            fields = await self.fields(scope, receive, method, header)
+            status, body = await respond(self.ctx, fields)
+        except Exception as error:
+            await self.answer_error(scope, receive, send, error)
+            return
+        await send_answer(send, status, body)
+
+    async def fields(
+        self, scope: Scope, receive: Receive, method: str, header: str
+    ) -> dict[str, Any]:
+        query = scope.get("query_string", b"")
+        try:
+            body = await body_of(receive) if method == "POST" else b""
+            return body_fields(query, method, header, body)
+        except BodyTooLarge:
+            raise
+        except Exception:  # as `fields_of`: a body that cannot be read reads as no fields
+            return {}
+
+    async def answer_error(
+        self, scope: Scope, receive: Receive, send: Send, error: Exception
+    ) -> None:
+        scope["app"] = scope["litestar_app"] = self.app  # as Litestar's own entry sets them
+        scope.setdefault("state", {})
+        request: Request[Any, Any, Any] = Request(scope, receive, send)
+        response = self.errors(request, error)
+        await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+
+
+async def body_of(receive: Receive) -> bytes:
+    """A request's body, read whole; over `MAX_BODY_BYTES`, `BodyTooLarge`."""
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        event = cast("HTTPReceiveMessage", await receive())
+        if event["type"] == "http.disconnect":
+            raise InternalServerException("client disconnected prematurely")
+        chunk = event.get("body", b"")
+        received += len(chunk)
+        if received > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        if chunk:
+            chunks.append(chunk)
+        if not event.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def respond(ctx: ApiContext, fields: dict[str, Any]) -> tuple[int, bytes]:
+    """The status code and JSON body of one `/api/v2` request of these fields: its action
     parsed once, its key looked up once (that look-up also brings the whole answer of a
     plain `status` or `balance`: see views.key_lookups), then the action done. A key is
     checked before the action, and the action before its fields."""
-    fields = await fields_of(request)
     parsed = parsed_action(fields)
     key = fields.get("key")
     holder = await key_holder(ctx.reads, str(key), plain_request(parsed)) if key else None
@@ -209,19 +301,31 @@ def plain_status(parsed: Request_ | LedgerError | None) -> PlainStatus | None:
     answer whole; None for any other request (the usual path answers it)."""
     if not isinstance(parsed, Status):
         return None
-    if parsed.orders is not None:
+    orders = parsed.orders
+    if isinstance(orders, str) and PLAIN_NUMBERS.fullmatch(orders):  # the network's own way
+        tokens = orders.split(",")
+        if len(tokens) <= MAX_IDS and len(set(tokens)) == len(tokens):
+            return PlainStatus(orders, len(tokens), single=False, unknown=UNKNOWN_ORDER)
+    if orders is not None:
         try:
-            numbers = plain_numbers(split_ids(parsed.orders))
+            ids = split_ids(orders)  # as the usual path reads them: stripped, once each
         except LedgerError:
             return None
-        return None if numbers is None else PlainStatus(numbers, single=False)
+        numbers = ",".join(ids)
+        if not PLAIN_NUMBERS.fullmatch(numbers):
+            return None
+        return PlainStatus(numbers, len(ids), single=False, unknown=UNKNOWN_ORDER)
     if parsed.order is None or not valid_id(parsed.order):
         return None
-    return PlainStatus([parsed.order], single=True)
+    return PlainStatus(str(parsed.order), 1, single=True, unknown=UNKNOWN_ORDER)
 
 
 def refusal(error: LedgerError) -> bytes:
     return msgspec.json.encode(presenters.error(error_text(error)))
+
+
+# What the usual path answers for an order the account may not see, alone or in a list.
+UNKNOWN_ORDER = refusal(UnknownOrder("")).decode()
 
 
 def refused(ctx: ApiContext, text: str, status: int) -> tuple[int, bytes]:

@@ -10,10 +10,11 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
+from litestar.types import Receive, Scope, Send
 
 from orderledger.bootstrap import Runtime, runtime
 from orderledger.domain.claims import utc_now
-from orderledger.http.api_v2 import ApiContext, answer, api_v2_endpoint
+from orderledger.http.api_v2 import API_PATH, ApiContext, ApiFront, answer, api_v2_endpoint
 from orderledger.http.audit import audit_api
 from orderledger.http.bearer import requires
 from orderledger.http.dependencies import runtime_dependencies
@@ -35,6 +36,13 @@ def json_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response
 RETRY_AFTER_SECONDS = "2"
 
 
+def json_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
+    """The app's answer to a failure, as its exception handlers give it."""
+    if isinstance(error, HTTPException):
+        return json_http_error(request, error)
+    return json_server_error(request, error)
+
+
 def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
     # Never an HTML page or a stack trace: the client gets JSON, the operator the log.
     if isinstance(error, DATABASE_FAULTS):  # expected while PostgreSQL is away: one line
@@ -44,6 +52,26 @@ def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Resp
     response = answer({"error": "Service temporarily unavailable, please retry"}, 503)
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+class OrderLedgerApp(Litestar):
+    """The app: Litestar, but `/api/v2` goes to its front (`api_v2.ApiFront`) as the server
+    hands it over, before Litestar's entry and routing. Everything else, lifespan included,
+    is Litestar's. Whatever must see every request (an access log, metrics) wraps this app
+    as ASGI middleware, or is given to the front as well: middleware given to Litestar does
+    not see what the front answers."""
+
+    front: ApiFront | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.front is not None and scope["type"] == "http" and scope["path"] == API_PATH:
+            await self.front(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def routed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request as Litestar routes it."""
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -77,7 +105,7 @@ def create_app(
         finally:
             await parts.stop()
 
-    return Litestar(
+    app = OrderLedgerApp(
         route_handlers=[
             api_v2_endpoint(context),
             fulfilment_api(requires_operator=requires(Role.OPERATOR, parts.reads)),
@@ -90,3 +118,5 @@ def create_app(
         openapi_config=documentation(version="0.1.0"),
         plugins=[ClosedStructs()],
     )
+    app.front = ApiFront(context, app, app.routed, json_error)
+    return app

@@ -108,8 +108,16 @@ def charset_of(content_type: str) -> str:
 
 
 def form_pairs(text: str, charset: str = "utf-8") -> list[tuple[str, str]]:
-    # Parsed here rather than by the framework, whose form parser loses the order of keys.
-    return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
+    """The form's (name, value) pairs in the client's order, as `parse_qsl` reads them with
+    blank values kept. Parsed here rather than by the framework, whose form parser loses the
+    order of keys; a form with nothing escaped (no `%`, no `+`: what networks send) is split
+    directly, which is what `parse_qsl` does with it, at a fraction of the cost."""
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="replace")
+    return [
+        (name, value)
+        for name, _, value in (item.partition("=") for item in text.split("&") if item)
+    ]
 
 
 def content_type_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -123,18 +131,34 @@ def content_type_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
 
 async def read_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Every field the client sent, the body's over the query string's."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    fields = flatten(form_pairs(query)) if query else {}
-    if request.method != "POST":
-        return fields
-    header = content_type_of(request.scope["headers"])
-    content_type = header.split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
+    header = content_type_of(request.scope["headers"]) if request.method == "POST" else ""
+    if media_type(header) == "multipart/form-data":
+        fields = query_fields(request.scope.get("query_string", b""))
         form = await request.form()
         fields.update(flatten(form.multi_items()))
         return fields
+    body = await request.body() if request.method == "POST" else b""
+    return body_fields(request.scope.get("query_string", b""), request.method, header, body)
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def query_fields(query_string: bytes) -> dict[str, Any]:
+    query = query_string.decode("latin-1")
+    return flatten(form_pairs(query)) if query else {}
+
+
+def body_fields(query_string: bytes, method: str, header: str, body: bytes) -> dict[str, Any]:
+    """Every field of a request that is not multipart: the body's (a POST's, read whole, of
+    the content type `header`) over the query string's."""
+    fields = query_fields(query_string)
+    if method != "POST":
+        return fields
+    content_type = media_type(header)
     charset = charset_of(header)
-    text = (await request.body()).decode(charset, errors="replace").strip()
+    text = body.decode(charset, errors="replace").strip()
     if content_type.endswith("json") or (content_type == "" and text.startswith("{")):
         try:
             document = json.loads(text) if text else {}
@@ -214,17 +238,9 @@ def split_ids(value: str | int | list[Any]) -> list[str]:
     return ids
 
 
-# A number as the network writes it: no sign, no leading zero, no spaces; 18 digits at most,
-# so it is always a valid id.
+# Numbers as the network writes them, comma-separated: no sign, no leading zero, no spaces;
+# 18 digits at most, so each is always a valid id.
 PLAIN_NUMBERS = re.compile(r"[1-9][0-9]{0,17}(?:,[1-9][0-9]{0,17})*")
-
-
-def plain_numbers(ids: list[str]) -> list[int] | None:
-    """The ids as numbers when every one is written plainly (one regex for them all: this is
-    on every `status` of 100); None otherwise."""
-    if not PLAIN_NUMBERS.fullmatch(",".join(ids)):
-        return None
-    return [int(token) for token in ids]
 
 
 def as_number(token: str) -> int | None:

@@ -5,12 +5,14 @@ Networks poll every order every minute, so `status` is the hottest request. On P
 each worker checks the keys of the requests waiting in it with one query, and for a
 `status` that asks for orders by their numbers the same query brings each order's answer,
 kept ready beside its row (see `views.status_answer`), joined into the response's text
-in the asked order: no row, dict or Decimal is made per order. Everything is read after
-the request arrived and nothing is kept between requests. When any asked order has no row
-(not projected yet, someone else's, no such order), a row lacks an event committed past
-its projection's position (a report a moment ago), or an id is written unusually, the
-request takes the usual path, which answers each id on its own with the events its row
-lacks folded on.
+in the asked order: no row, dict or Decimal is made per order. An asked number without a
+row of the key's account gets the per-order error the usual path gives (someone else's
+order, no such order) when no event at all is past the projection's position: a row would
+then be there. Everything is read after the request arrived and nothing is kept between
+requests. When an asked order has no row and some event is past that position (it may have
+been placed a moment ago), a row lacks an event committed past the position (a report a
+moment ago), or an id is written unusually, the request takes the usual path, which answers
+each id on its own with the events its row lacks folded on.
 
 A `balance` is answered the same way: the query brings the account's answer kept ready beside
 its account-balance row (see `views.balance_answer`), unless the account has an event committed
@@ -39,25 +41,34 @@ from orderledger.views.status_answer import joined_document, joined_single
 
 log = logging.getLogger(__name__)
 
-# Each request's key hash and whether it asks for the balance, the key looked up by the one
-# look-up of a token (`keys`), and its asked numbers as (request, number) pairs: one row per
-# request with a valid key, counting the asked orders that have a row and joining their
-# `"number":answer` entries in the order they were asked (`position`), counting the rows that
-# lack events committed past their projection's position, and bringing the account's balance
-# answer when asked and its row lacks none (see `batched_sql`).
+# Each request's key hash, whether it asks for the balance, the numbers it asks for (as the
+# client wrote them, comma-separated: plain numbers only, see `PlainStatus`) and the answer of
+# an order it may not see; the key looked up by the one look-up of a token. One row per
+# request with a valid key (see `batched_sql`).
 KEYS_CTE = (
-    "WITH keys AS (SELECT k.i::int AS i, c.subject, k.balance "
-    "FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS k(hash, balance, i) "
+    "WITH keys AS (SELECT k.i::int AS i, c.subject, k.balance, k.numbers, k.unknown "
+    "FROM unnest(%s::text[], %s::boolean[], %s::text[], %s::text[]) WITH ORDINALITY "
+    "AS k(hash, balance, numbers, unknown, i) "
     f"CROSS JOIN LATERAL ({holder_sql('k.hash')}) AS c) "
 )
 
 
 def batched_sql(events: EventTable) -> str:
-    """The shared query. Its rows and the positions of the order-status and account-balance
-    projections are read in one snapshot, so a row is behind exactly when its aggregate has
-    an event numbered past its projection's position; when no event at all is (the common
-    case), that costs one probe of an index per query and position. A request that asks for
-    no balance reads nothing of the account-balance table."""
+    """The shared query. For each request with a valid key, over the numbers it asks for
+    (in the asked order, `position`):
+    - how many have a row of this key's account (`found`), and how many of those rows have
+      their stored answer (`answered`: all of them, unless a table lost its answers);
+    - the response's `"number":answer` entries joined in the asked order, an asked number
+      without a row of this account getting the protocol's per-order error;
+    - how many of the rows lack events committed past their projection's position;
+    - whether no event at all is past that position (`complete`): then an order without a
+      row of this account is no order of this account, and its error is the truth;
+    - the account's balance answer, when asked and its row lacks no event.
+    Rows and positions are read in one snapshot, so a row is behind exactly when its
+    aggregate has an event numbered past its projection's position; when no event at all
+    is (the common case), that costs one probe of an index per query and position. A
+    request that asks for no balance reads nothing of the account-balance table. The
+    parameters: `KEYS_CTE`'s, then the two projections' names."""
     at = "(SELECT position FROM folded_to)"
     balance_at = "(SELECT position FROM balance_folded_to)"
     answer = order_status.ANSWER_COLUMN
@@ -66,24 +77,30 @@ def batched_sql(events: EventTable) -> str:
         f"WHERE b.id = keys.subject AND ({events.behind_sql('b.id::uuid', balance_at)}) "
         "IS NOT TRUE)"
     )
+    entry = (
+        f"""'"' || q.n::text || '":' || CASE WHEN o.number IS NULL THEN keys.unknown """
+        f"ELSE o.{answer} END"
+    )
     return (
         KEYS_CTE + f", folded_to AS ({POSITION_SQL}), balance_folded_to AS ({POSITION_SQL}) "
-        f"SELECT keys.i, keys.subject, count(o.{answer}), "
-        f"""string_agg('"' || o.number::text || '":' || o.{answer}, ',' """
-        "ORDER BY q.position), "
-        f"count(*) FILTER (WHERE {events.behind_sql('o.id::uuid', at)}), "
+        "SELECT keys.i, keys.subject, a.found, a.answered, a.entries, a.behind, "
+        f"NOT ({events.anything_past_sql(at)}), "
         f"CASE WHEN keys.balance THEN {balance_answer} END "
-        "FROM keys LEFT JOIN unnest(%s::int[], %s::bigint[]) WITH ORDINALITY AS q(i, n, position) "
-        "ON q.i = keys.i "
-        f"LEFT JOIN {ORDER_STATUS.table} o ON o.account_id = keys.subject AND o.number = q.n "
-        "GROUP BY keys.i, keys.subject, keys.balance"
+        "FROM keys CROSS JOIN LATERAL ("
+        f"SELECT count(o.number) AS found, count(o.{answer}) AS answered, "
+        f"string_agg({entry}, ',' ORDER BY q.position) AS entries, "
+        f"count(*) FILTER (WHERE {events.behind_sql('o.id::uuid', at)}) AS behind "
+        "FROM unnest(string_to_array(keys.numbers, ',')::bigint[]) WITH ORDINALITY "
+        "AS q(n, position) "
+        f"LEFT JOIN {ORDER_STATUS.table} o ON o.number = q.n AND o.account_id = keys.subject"
+        ") AS a"
     )
 
 
 # The keys alone, for an order-status or account-balance table without the stored answers
 # (put live by an older version's rebuild during a rolling upgrade, say): every request then
 # takes the usual path, instead of every request failing, until a start adds the column again.
-KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, NULL, 0, NULL FROM keys"
+KEYS_ONLY_SQL = KEYS_CTE + "SELECT keys.i, keys.subject, 0, 0, NULL, 0, FALSE, NULL FROM keys"
 
 
 @dataclass(frozen=True)
@@ -91,25 +108,35 @@ class Found:
     """What the shared query found for one request with a valid key."""
 
     account: str
-    answered: int  # how many of the asked orders have a row
-    entries: str | None  # their `"number":answer` entries, comma-separated, in asked order
+    found: int  # how many of the asked orders have a row of this account
+    answered: int  # how many of those rows have their stored answer
+    entries: str | None  # every asked order's `"number":answer` entry, in asked order
     behind: int  # how many of those rows lack events committed past their position
+    complete: bool | None = None  # no event at all past the order-status position
     balance: str | None = None  # the account's balance answer, if asked and its row lacks none
 
 
 @dataclass(frozen=True)
 class PlainStatus:
-    """A `status` asking for orders by their numbers, written plainly."""
+    """A `status` asking for orders by their numbers, written plainly (no sign, no leading
+    zero, no spaces), each once: `numbers` is them as the client wrote them, comma-separated,
+    which is also how they are sent to the shared query and the keys of the response."""
 
-    numbers: list[int]
+    numbers: str
+    count: int  # how many numbers
     single: bool  # `order=`: the answer is the order's own object
+    unknown: str  # the JSON answer of an order this account may not see (the usual path's)
 
     def answer(self, found: Found) -> bytes | None:
-        """The whole response, when every asked order has its row and no row is behind."""
-        if found.entries is None or found.answered != len(self.numbers) or found.behind:
+        """The whole response, when no asked order's row is behind and each asked order
+        either has its row or is certainly no order of this account (no event at all is
+        past the projection's position: a row would be there)."""
+        if found.entries is None or found.behind or found.answered != found.found:
             return None
+        if found.found != self.count and not found.complete:
+            return None  # maybe an order placed a moment ago: the usual path folds it
         if self.single:
-            return joined_single(found.entries, self.numbers[0])
+            return joined_single(found.entries, self.numbers)
         return joined_document(found.entries)
 
 
@@ -124,9 +151,10 @@ class PlainBalance:
 
 PLAIN_BALANCE = PlainBalance()
 Plain = PlainStatus | PlainBalance
-# Each waiting request: its key's hash, the numbers it asks for, whether it asks for the
-# balance, and where its answer goes.
-Waiting = tuple[str, list[int], bool, "asyncio.Future[Found | None]"]
+# Each waiting request: its key's hash, the numbers it asks for (comma-separated, plain),
+# whether it asks for the balance, the answer of an order it may not see, and where its
+# answer goes.
+Waiting = tuple[str, str, bool, str, "asyncio.Future[Found | None]"]
 
 
 class StatusLookups:
@@ -143,10 +171,10 @@ class StatusLookups:
         self.running = False
 
     async def __call__(
-        self, key_hash: str, numbers: list[int], balance: bool = False
+        self, key_hash: str, numbers: str = "", balance: bool = False, unknown: str = ""
     ) -> Found | None:
         answer: asyncio.Future[Found | None] = asyncio.get_running_loop().create_future()
-        self.waiting.append((key_hash, numbers, balance, answer))
+        self.waiting.append((key_hash, numbers, balance, unknown, answer))
         if not self.running:
             self.running = True
             asyncio.get_running_loop().create_task(self.drain())
@@ -170,28 +198,31 @@ class StatusLookups:
             self.running = False
 
     async def look_up(self, batch: list[Waiting]) -> list[Found | None]:
-        index: list[str] = []
-        numbers: list[str] = []
-        for i, (_, wanted, _, _) in enumerate(batch, start=1):  # PostgreSQL arrays count from 1
-            index += [str(i)] * len(wanted)
-            numbers += map(str, wanted)
-        hashes = [key_hash for key_hash, *_ in batch]  # hex digits: nothing to quote
-        balances = ["t" if balance else "f" for _, _, balance, _ in batch]
-        # Arrays sent as literals: psycopg dumps a Python list element by element.
-        index_array, number_array, hash_array, balance_array = (
-            "{" + ",".join(items) + "}" for items in (index, numbers, hashes, balances)
-        )
-        keys = [hash_array, balance_array, Role.API.value]
-        positions = [ORDER_STATUS.name, ACCOUNT_BALANCE.name]
+        # Arrays sent as literals: psycopg dumps a Python list element by element. Key hashes
+        # are hex digits and numbers digits and commas: nothing to escape.
+        hashes = "{" + ",".join([key_hash for key_hash, *_ in batch]) + "}"
+        balances = "{" + ",".join(["t" if balance else "f" for _, _, balance, *_ in batch]) + "}"
+        numbers = '{"' + '","'.join([wanted for _, wanted, *_ in batch]) + '"}'
+        unknown = text_array([answer for *_, answer, _ in batch])
+        keys = [hashes, balances, numbers, unknown, Role.API.value]
+        params = [*keys, ORDER_STATUS.name, ACCOUNT_BALANCE.name]
         try:
-            rows = await self.reads.query(self.sql, [*keys, *positions, index_array, number_array])
+            rows = await self.reads.query(self.sql, params)
         except UndefinedColumn as error:
             log.warning("a read model lacks its stored answers (%s); a restart adds them", error)
             rows = await self.reads.query(KEYS_ONLY_SQL, keys)
         results: list[Found | None] = [None] * len(batch)
-        for i, subject, answered, entries, behind, balance in rows:
-            results[i - 1] = Found(str(subject), answered, entries, behind, balance)
+        for i, subject, found, answered, entries, behind, complete, balance in rows:
+            results[i - 1] = Found(
+                str(subject), found, answered, entries, behind, complete, balance
+            )
         return results
+
+
+def text_array(items: list[str]) -> str:
+    """A PostgreSQL array literal of these texts, each quoted."""
+    quoted = (item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
+    return '{"' + '","'.join(quoted) + '"}'
 
 
 def lookups_of(reads: ReadModels) -> StatusLookups:
@@ -217,8 +248,11 @@ async def key_holder(reads: ReadModels, key: str, asked: Plain | None = None) ->
     if not reads.batches_key_lookups():
         account = await reads.account_for_key(key)
         return None if account is None else KeyHolder(account)
-    numbers = asked.numbers if isinstance(asked, PlainStatus) else []
-    found = await lookups_of(reads)(token_hash(key), numbers, isinstance(asked, PlainBalance))
+    lookup = lookups_of(reads)
+    if isinstance(asked, PlainStatus):
+        found = await lookup(token_hash(key), asked.numbers, unknown=asked.unknown)
+    else:
+        found = await lookup(token_hash(key), balance=isinstance(asked, PlainBalance))
     if found is None:
         return None
     return KeyHolder(found.account, asked.answer(found) if asked else None)

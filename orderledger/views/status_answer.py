@@ -42,6 +42,7 @@ def joined_document(entries: str) -> bytes:
     return b"{" + entries.encode() + b"}"
 
 
-def joined_single(entries: str, number: int) -> bytes:
-    """A single `status` response: the one entry's answer, without its `"number":`."""
-    return entries[len(str(number)) + 3 :].encode()
+def joined_single(entries: str, number: str) -> bytes:
+    """A single `status` response: the one entry's answer, without its `"number":` (the
+    number as the entry writes it)."""
+    return entries[len(number) + 3 :].encode()

@@ -35,7 +35,7 @@ from eventsourcing.persistence import Notification
 
 from orderledger.projections import failures
 from orderledger.projections.base import Projection
-from orderledger.projections.pages import pages_ahead, read_pages
+from orderledger.projections.pages import cycles_left_for_later, pages_ahead, read_pages
 from orderledger.projections.rebuild_lock import only_rebuild
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import (
@@ -118,7 +118,8 @@ class Rebuild:
         """Fold the log into the rebuild tables up to its head; False if stopped before."""
         while True:
             try:
-                finished = self.fold_log(progress, should_stop)
+                with cycles_left_for_later():
+                    finished = self.fold_log(progress, should_stop)
             except ConcurrentProjection:
                 continue  # another runner of these tables (one that skipped the rebuild lock)
             if finished:

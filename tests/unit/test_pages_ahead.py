@@ -1,15 +1,17 @@
 """The rebuild's read-ahead, without a database: the same pages in the same order as reading
-inline, a reader's error raised after the pages before it, and no reader left running."""
+inline, a reader's error raised after the pages before it, and no reader left running; and
+the cycle collector paused while it folds."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from orderledger.projections.pages import Page, PagesAhead, pages_ahead
+from orderledger.projections.pages import Page, PagesAhead, cycles_left_for_later, pages_ahead
 
 
 def numbered(count: int | None, produced: list[int] | None = None) -> Iterator[Page]:
@@ -61,3 +63,18 @@ def test_an_error_in_the_consumer_stops_the_reader() -> None:
         for _ in pages:
             raise RuntimeError("fold failed")
     assert readers() == []
+
+
+def test_the_cycle_collector_is_paused_while_a_rebuild_folds_and_resumes_as_it_was() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cycles_left_for_later():
+        assert not gc.isenabled()
+        raise RuntimeError("interrupted")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycles_left_for_later():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

@@ -3,6 +3,9 @@
 A rebuild writes `<table>_rebuild` under its own tracking name `<name>:rebuild`, with the same
 `Projector` as the live tables: one transaction per page of the log, rows and position together.
 So it can be killed at any moment and a re-run continues where the last page committed.
+Where the backend says so (PostgreSQL), the next pages are read and decoded in a thread of
+their own while one is folded and written (`pages`); only whole pages are ever committed, in
+log order, by the folding thread, and pages read ahead but not folded are dropped.
 
 The switch is one transaction: it catches up the events that arrived meanwhile, replaces the
 live table by the rebuilt one and moves the live tracking position to the rebuild's. A live
@@ -28,8 +31,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from orderledger.projections import failures
 from orderledger.projections.base import Projection
+from orderledger.projections.pages import cycles_left_for_later, pages_ahead, read_pages
 from orderledger.projections.rebuild_lock import only_rebuild
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import (
@@ -112,18 +118,44 @@ class Rebuild:
         should_stop: Callable[[], bool] = lambda: False,
     ) -> bool:
         """Fold the log into the rebuild tables up to its head; False if stopped before."""
-        while not should_stop():
+        while True:
             try:
-                count = self.projector.step()
+                with cycles_left_for_later():
+                    finished = self.fold_log(progress, should_stop)
             except ConcurrentProjection:
                 continue  # another runner of these tables (one that skipped the rebuild lock)
-            if not count:
+            if finished:
                 with self.db.transaction() as cursor:
                     self.add_indexes(cursor)
-                return True
-            if progress is not None:
-                progress(count)
-        return False
+            return finished
+
+    def fold_log(
+        self, progress: Callable[[int], object] | None, should_stop: Callable[[], bool]
+    ) -> bool:
+        """Fold page after page from the rebuild's positions, each in its transaction, the
+        next pages read meanwhile as the backend chooses (`pages`); False if stopped first."""
+        positions = self.projector.positions()
+        if should_stop():
+            return False
+        pages = read_pages(self.read_after, self.projector.decode, min(positions.values()))
+        with pages_ahead(pages, self.db.backend.rebuild_read_ahead) as ahead:
+            for page in ahead:
+                with self.db.transaction() as cursor:
+                    self.projector.apply_page(
+                        cursor, self.targets, positions, page.last, page.events
+                    )
+                for target in self.targets:
+                    positions[target.tracking] = max(positions[target.tracking], page.last)
+                if progress is not None:
+                    progress(page.count)
+                if should_stop():
+                    return False
+        return True
+
+    def read_after(self, position: int) -> Sequence[Notification]:
+        return self.ledger.recorder.select_notifications(
+            start=position, limit=self.projector.page_size, inclusive_of_start=False
+        )
 
     def add_indexes(self, cursor: Cursor) -> None:
         """The rebuild tables' plain indexes, where missing (`Target.indexed_later`)."""
@@ -165,9 +197,7 @@ class Rebuild:
         """Fold the events that arrived since the last page, inside the switch."""
         while True:
             start = min(positions.values())
-            page = self.ledger.recorder.select_notifications(
-                start=start, limit=self.projector.page_size, inclusive_of_start=False
-            )
+            page = self.read_after(start)
             if not page:
                 return start
             events = self.projector.decode(page)

@@ -166,6 +166,9 @@ class Backend(Protocol):
     events_beside_read_models: bool  # one statement can read events and read models
     event_number: str  # the column that numbers the events in commit order
     uuid_cast: str  # after a text parameter, makes it compare with the event table's ids
+    # Pages of the log a rebuild reads and decodes in a thread of its own while it writes the
+    # page before (0: each page read once the one before is written).
+    rebuild_read_ahead: int
 
     def stored_id(self, aggregate_id: str) -> str:
         """An aggregate's id as the event table stores it."""

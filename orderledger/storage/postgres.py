@@ -164,6 +164,9 @@ class PostgresBackend:
     events_beside_read_models = True
     event_number = "notification_id"
     uuid_cast = "::uuid"
+    # The server reads the next pages, and Python decodes them, while it writes this one's
+    # rows: two pages ahead keep the reader busy through a page's COPY and commit.
+    rebuild_read_ahead = 2
 
     def __init__(self, address: PostgresAddress, described: str) -> None:
         self.address = address

@@ -144,6 +144,9 @@ class SQLiteBackend:
     events_beside_read_models = False
     event_number = "rowid"
     uuid_cast = ""
+    # One page after the other: a read here is this process's own work, with no server to
+    # wait on meanwhile, so reading ahead in a thread would gain little.
+    rebuild_read_ahead = 0
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir

@@ -179,12 +179,12 @@ def test_verify_finds_an_adjustment_missing_from_the_balance(store: Store, cli_e
     store.ledger.adjust("net", Decimal("2"), "goodwill")
     caught_up(store)
     with store.db.transaction() as cursor:
-        cursor.execute(f"UPDATE {ACCOUNT_BALANCE.table} SET adjustments = '0.00000'")
+        cursor.execute(f"UPDATE {ACCOUNT_BALANCE.table} SET adjustments = '0.50000'")
     differences = verify(store.ledger, store.db)
     assert any(
-        "adjustments is 0.00000 in the table, 2.00000 from the events" in d for d in differences
+        "adjustments is 0.50000 in the table, 2.00000 from the events" in d for d in differences
     )
-    assert any("+ adjustments 0.00000" in d for d in differences)
+    assert any("+ adjustments 0.50000 − charges" in d for d in differences)
 
 
 def test_an_adjusted_account_round_trips_through_its_snapshot(store: Store) -> None:

@@ -137,11 +137,11 @@ def check_accounts(
     for row in table.values():
         adds_up = row.credit + row.deposits + row.adjustments - row.charges + row.refunds
         if row.balance != adds_up:
+            adjusted = f" + adjustments {wire(row.adjustments)}" if row.adjustments else ""
             differences.append(
                 f"account {row.name!r}: balance is {wire(row.balance)} in the table, but credit "
-                f"{wire(row.credit)} + deposits {wire(row.deposits)} + adjustments "
-                f"{wire(row.adjustments)} − charges {wire(row.charges)} + refunds "
-                f"{wire(row.refunds)} = {wire(adds_up)}"
+                f"{wire(row.credit)} + deposits {wire(row.deposits)}{adjusted} − charges "
+                f"{wire(row.charges)} + refunds {wire(row.refunds)} = {wire(adds_up)}"
             )
     for key, account in replayed.items():
         charged = orders.charges.get(key, ZERO)

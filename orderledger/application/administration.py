@@ -11,9 +11,10 @@ from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry
 from orderledger.domain.errors import AccountExists
-from orderledger.domain.ids import account_id
+from orderledger.domain.ids import account_id, token_holder_id
 from orderledger.domain.money import ZERO
 from orderledger.domain.service import Service
+from orderledger.domain.token_holder import TokenHolder
 
 
 class Administration(LedgerBase):
@@ -29,12 +30,37 @@ class Administration(LedgerBase):
             raise AccountExists(f"account {name!r} already exists") from error
         return account
 
-    def deposit(self, name: str, amount: Decimal) -> Account:
+    def deposit(self, name: str, amount: Decimal, note: str = "") -> Account:
         def decide() -> Account:
             account = self.account(name)
-            account.deposit(amount)
+            account.deposit(amount, note)
             self.save(account)
             return account
+
+        return self.retrying(decide)
+
+    def adjust(self, name: str, amount: Decimal, note: str) -> Account:
+        """Record a signed correction of the account's balance (`Account.adjust`)."""
+
+        def decide() -> Account:
+            account = self.account(name)
+            account.adjust(amount, note)
+            self.save(account)
+            return account
+
+        return self.retrying(decide)
+
+    def record_revocation(self, role: str, name: str, tokens: int, by: str) -> TokenHolder:
+        """Record that `name`'s `tokens` tokens in `role` were revoked (the credentials are
+        gone already: the event is the log's account of it, never the tokens)."""
+
+        def decide() -> TokenHolder:
+            holder = self.load(TokenHolder, token_holder_id(role, name))
+            if holder is None:
+                holder = TokenHolder(role=role, name=name)
+            holder.revoke(tokens, by)
+            self.save(holder)
+            return holder
 
         return self.retrying(decide)
 

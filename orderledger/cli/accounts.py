@@ -6,6 +6,7 @@ import argparse
 import re
 
 from orderledger.cli.common import CommandFailed, amount, opened_store
+from orderledger.cli.listing import show_account_list
 from orderledger.cli.statement import register_statement
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.money import MAX_AMOUNT, ZERO, wire
@@ -37,10 +38,40 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     create.set_defaults(run=create_account)
 
-    deposit = actions.add_parser("deposit", help="add funds to an account")
+    deposit = actions.add_parser(
+        "deposit",
+        help="add funds to an account",
+        description="Record a deposit, with an optional note (a payment's reference, say) "
+        "that the account's statement shows.",
+    )
     deposit.add_argument("name")
     deposit.add_argument("amount", help=f"a positive amount ({AMOUNT_RULE})")
+    deposit.add_argument("--note", default="", help="kept with the deposit")
     deposit.set_defaults(run=deposit_funds)
+
+    adjust = actions.add_parser(
+        "adjust",
+        help="correct an account's balance by a signed amount, with a note",
+        description="Record a signed correction of the balance (an over-credit taken back, a "
+        "goodwill credit): an event of its own, shown in the statement with its note. A "
+        "negative adjustment may take a prepaid balance below zero: `balance` then answers "
+        "the negative figure and every order is refused until the account is funded again.",
+    )
+    adjust.add_argument("name")
+    adjust.add_argument(
+        "amount", help=f"a signed amount, not zero ({AMOUNT_RULE}); e.g. -12.5 or 3"
+    )
+    adjust.add_argument("--note", required=True, help="why (kept with the adjustment)")
+    adjust.set_defaults(run=adjust_balance)
+
+    listing = actions.add_parser(
+        "list",
+        help="every account with its balance (read-only)",
+        description="Every account from the account-balance read model, by name: billing, "
+        "currency, balance and totals. Read-only.",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    listing.set_defaults(run=show_account_list)
 
     show = actions.add_parser("show", help="an account's balance and totals")
     show.add_argument("name")
@@ -70,6 +101,8 @@ def describe(account: Account) -> list[str]:
         f"charges   {wire(account.charges)}",
         f"refunds   {wire(account.refunds)}",
     ]
+    if account.adjustments:
+        lines.append(f"adjusted  {wire(account.adjustments)}")
     return lines
 
 
@@ -102,8 +135,19 @@ def create_account(args: argparse.Namespace) -> int:
 
 
 def deposit_funds(args: argparse.Namespace) -> int:
+    value = amount(args.amount)
     with opened_store() as store:
-        account = store.ledger.deposit(args.name, amount(args.amount))
+        account = store.ledger.deposit(args.name, value, args.note.strip())
+    print("\n".join(describe(account)))
+    return 0
+
+
+def adjust_balance(args: argparse.Namespace) -> int:
+    value = amount(args.amount, signed=True)
+    if not args.note.strip():
+        raise CommandFailed("--note must say why the balance is adjusted")
+    with opened_store() as store:
+        account = store.ledger.adjust(args.name, value, args.note)
     print("\n".join(describe(account)))
     return 0
 

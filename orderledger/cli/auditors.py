@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from orderledger.cli.common import issue_token
+from orderledger.cli.tokens import register_token_commands
 from orderledger.storage.credentials import Role
 
 
@@ -19,6 +20,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     create.add_argument("name", help="who the token is for")
     create.set_defaults(run=create_auditor)
+    register_token_commands(actions, Role.AUDITOR, "auditor")
 
 
 def create_auditor(args: argparse.Namespace) -> int:

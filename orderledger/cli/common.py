@@ -46,16 +46,20 @@ def opened_store() -> Iterator[Store]:
         store.close()
 
 
-def amount(text: str, *, positive: bool = True) -> Decimal:
+def amount(text: str, *, positive: bool = True, signed: bool = False) -> Decimal:
     """An amount typed by the operator: a decimal number within the ledger's bound, with five
-    places at most (the ledger refuses what it would have to round)."""
+    places at most (the ledger refuses what it would have to round). `signed`: either sign,
+    but not zero (a correction)."""
     try:
         value = parse_amount(text)
     except InvalidAmount as error:
         raise CommandFailed(str(error)) from error
-    if positive and value <= 0:
+    if signed:
+        if value == 0:
+            raise CommandFailed(f"amount must not be zero, not {text}")
+    elif positive and value <= 0:
         raise CommandFailed(f"amount must be positive, not {text}")
-    if value < 0:
+    elif value < 0:
         raise CommandFailed(f"amount must not be negative, not {text}")
     try:
         return checked_amount(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from orderledger.cli.common import issue_token
+from orderledger.cli.tokens import register_token_commands
 from orderledger.storage.credentials import Role
 
 
@@ -20,6 +21,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     create.add_argument("name", help="the bot's or person's name, recorded with each claim")
     create.set_defaults(run=create_operator)
+    register_token_commands(actions, Role.OPERATOR, "operator")
 
 
 def create_operator(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from orderledger.application.claiming import WorkClaims
 from orderledger.application.ledger import Ledger
 from orderledger.cli.audit import register_history
 from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.cli.listing import register_order_lists
 from orderledger.domain.claims import STAFF
 from orderledger.domain.order import Order
 from orderledger.http.fulfilment_schemas import work_order
@@ -28,6 +29,7 @@ def register(commands: Actions) -> None:
     actions = parser.add_subparsers(dest="orders_action", required=True)
     register_order_actions(actions)
     register_history(actions)
+    register_order_lists(actions)
 
 
 def count(text: str) -> int:

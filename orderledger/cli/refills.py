@@ -7,12 +7,13 @@ import argparse
 
 from orderledger.bootstrap import Store
 from orderledger.cli.common import opened_store
+from orderledger.cli.listing import register_refill_lists
 from orderledger.domain.claims import STAFF
 from orderledger.domain.refill import Refill
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("refills", help="start, complete, reject or fail refills")
+    parser = commands.add_parser("refills", help="list, start, complete, reject or fail refills")
     actions = parser.add_subparsers(dest="refills_action", required=True)
     for name, help in (
         ("start", "mark a Pending refill In progress"),
@@ -25,6 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         if name in ("reject", "fail"):
             action.add_argument("--reason", default="", help="why (kept with the refill)")
         action.set_defaults(run=move_refill, refill_action=name)
+    register_refill_lists(actions)
 
 
 def moved(store: Store, args: argparse.Namespace) -> Refill:

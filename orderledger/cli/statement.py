@@ -12,13 +12,14 @@ from orderledger.cli.common import CommandFailed, opened_store
 from orderledger.domain.money import wire
 from orderledger.views.account_statement import AccountNotFound, Statement, account_statement
 
-COLUMNS = ("time", "version", "entry", "order", "amount", "balance")
+COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
 
 
 def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     statement = actions.add_parser(
         "statement",
-        help="every deposit, charge and refund with its order and the running balance",
+        help="every deposit, charge, refund and adjustment with its order or note and the "
+        "running balance",
         description="Read from the account's events. The first line is the opening balance "
         "(the balance before --from), the last the closing one; amounts are signed.",
     )
@@ -65,6 +66,7 @@ def statement_rows(statement: Statement, args: argparse.Namespace) -> list[dict[
             "order": None,
             "amount": None,
             "balance": balance,
+            "note": "",
         }
 
     opening_time = args.start.isoformat() if args.start else None

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from orderledger.domain.errors import AmountOutOfRange, NotEnoughFunds
+from orderledger.domain.errors import AmountOutOfRange, InvalidAdjustment, NotEnoughFunds
 from orderledger.domain.ids import account_id
 from orderledger.domain.money import MAX_TOTAL, ZERO, InvalidAmount, checked_amount, exact_sum
 
@@ -19,6 +19,10 @@ class Billing(str, Enum):
 
 
 class Account(Aggregate):
+    # Signed corrections (`adjust`). A class default, not set when an account opens: the
+    # snapshot of an account never adjusted stays what older versions wrote.
+    adjustments: Decimal = ZERO
+
     @staticmethod
     def create_id(name: str) -> UUID:
         return account_id(name)
@@ -47,13 +51,15 @@ class Account(Aggregate):
 
     @property
     def balance(self) -> Decimal:
-        """What the account may still spend: credit + deposits - charges + refunds."""
-        return self.credit + self.deposits - self.charges + self.refunds
+        """What the account may still spend: credit + deposits + adjustments - charges +
+        refunds."""
+        return self.credit + self.deposits + self.adjustments - self.charges + self.refunds
 
     @property
     def owed(self) -> Decimal:
-        """What a postpaid account will be invoiced: net charges not yet paid by deposits."""
-        return self.charges - self.refunds - self.deposits
+        """What a postpaid account will be invoiced: net charges not yet paid by deposits
+        (an adjustment counts as one, of either sign)."""
+        return self.charges - self.refunds - self.deposits - self.adjustments
 
     def can_pay(self, amount: Decimal) -> bool:
         return self.billing is Billing.POSTPAID or amount <= self.balance
@@ -61,20 +67,63 @@ class Account(Aggregate):
     class Deposited(Aggregate.Event):
         amount: Decimal
 
-    def deposit(self, amount: Decimal) -> None:
+    class DepositedWithNote(Aggregate.Event):
+        """A deposit the operator wrote a note for (a payment's reference, say)."""
+
+        amount: Decimal
+        note: str
+
+    def deposit(self, amount: Decimal, note: str = "") -> None:
         """Take a deposit: one amount within the ledger's bound, to five places at most, that
-        keeps the account's deposits below MAX_TOTAL."""
+        keeps the account's deposits below MAX_TOTAL. A note, when given, is kept with it."""
         amount = given_amount(amount)
         if abs(exact_sum(self.deposits, amount)) >= MAX_TOTAL:
             raise AmountOutOfRange(
                 f"account {self.name!r}: its deposits would reach {MAX_TOTAL:f}, past what "
                 "the ledger holds for one account"
             )
-        self.record_deposit(amount)
+        if note:
+            self.record_noted_deposit(amount=amount, note=note)
+        else:
+            self.record_deposit(amount)
 
     @event(Deposited)
     def record_deposit(self, amount: Decimal) -> None:
         self.deposits += amount
+
+    @event(DepositedWithNote)
+    def record_noted_deposit(self, amount: Decimal, note: str) -> None:
+        self.deposits += amount
+
+    class Adjusted(Aggregate.Event):
+        """A signed correction by an operator (an over-credit taken back, a goodwill credit),
+        with the reason for it."""
+
+        amount: Decimal
+        note: str
+
+    def adjust(self, amount: Decimal, note: str) -> None:
+        """Correct the balance by a signed amount, with a note saying why.
+
+        A negative adjustment may take a prepaid balance below zero: an operator taking back
+        an over-credit that was already spent must be able to record it as it is. The balance
+        then answers the negative figure, and every order is refused (`can_pay`) until the
+        account is funded again; nothing is hidden or rounded to zero."""
+        amount = given_amount(amount)
+        if not amount:
+            raise InvalidAdjustment("an adjustment of zero changes nothing")
+        if not note.strip():
+            raise InvalidAdjustment("an adjustment needs a note saying why")
+        if abs(exact_sum(self.adjustments, amount)) >= MAX_TOTAL:
+            raise AmountOutOfRange(
+                f"account {self.name!r}: its adjustments would reach {MAX_TOTAL:f}, past what "
+                "the ledger holds for one account"
+            )
+        self.record_adjustment(amount=amount, note=note.strip())
+
+    @event(Adjusted)
+    def record_adjustment(self, amount: Decimal, note: str) -> None:
+        self.adjustments += amount
 
     def charge(self, order_number: int, amount: Decimal) -> None:
         """Charge the account for an order; a prepaid account refuses what it cannot pay, and

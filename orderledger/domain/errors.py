@@ -86,3 +86,7 @@ class AmountOutOfRange(LedgerError):
 
 class ChargeOutOfRange(NotEnoughFunds):
     """A charge no account may take: at or past the bound on an account's charges."""
+
+
+class InvalidAdjustment(LedgerError):
+    """An adjustment that says nothing: zero, or without a note saying why."""

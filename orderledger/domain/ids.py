@@ -25,3 +25,7 @@ def refill_id(number: int) -> UUID:
 
 def active_link_id(account: UUID, service_number: int, link: str) -> UUID:
     return uuid5(NAMESPACE, f"active-link:{account}:{service_number}:{link}")
+
+
+def token_holder_id(role: str, name: str) -> UUID:
+    return uuid5(NAMESPACE, f"token-holder:{role}:{name}")

@@ -8,16 +8,18 @@ computes well inside that range, with two bounds:
 - MAX_AMOUNT (10**12): one amount an operator types or a catalogue gives (a deposit, an
   adjustment, a postpaid account's figure, a service's rate) is below it in absolute value,
   and has five places at most (a rate may have more: it is per thousand units).
-- MAX_TOTAL (10**18): each of an account's totals (its deposits, charges and refunds, each
-  the sum of all its movements) stays below it: the Account aggregate refuses the deposit or
-  charge that would reach it. A million of the largest deposits reach it; nothing real does.
+- MAX_TOTAL (10**18): each of an account's totals (its deposits, charges, refunds and
+  adjustments, each the sum of all its movements) stays below it: the Account aggregate
+  refuses the deposit, adjustment or charge that would reach it. A million of the largest
+  deposits reach it; nothing real does.
 
 Every figure the ledger derives adds or subtracts a handful of these: a balance is credit +
-deposits - charges + refunds, what a postpaid account owes is charges - refunds - deposits,
-a statement's running balance and verify's sums are the same totals taken in order. Each is
-below 10**12 + 3 * 10**18 < 10**19: 24 digits with five places, inside the exact 28. An order's
-charge is one of its account's charges, so below MAX_TOTAL too, and a charge that would pass it
-is refused before it is recorded (NotEnoughFunds: no account may spend that much).
+deposits + adjustments - charges + refunds, what a postpaid account owes is charges - refunds
+- deposits - adjustments, a statement's running balance and verify's sums are the same totals
+taken in order. Each is below 10**12 + 4 * 10**18 < 10**19: 24 digits with five places,
+inside the exact 28. An order's charge is one of its account's charges, so below MAX_TOTAL
+too, and a charge that would pass it is refused before it is recorded (NotEnoughFunds: no
+account may spend that much).
 
 The products are computed exactly, not in 28 digits: rate x quantity / 1000 with the largest
 quantity a service allows (2**63 - 1, times 1000 drip-feed runs) and the largest rate is about

@@ -27,8 +27,16 @@ from orderledger.domain.active_link import ActiveLink
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.service import Service
+from orderledger.domain.token_holder import TokenHolder
 
-AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (Account, ActiveLink, Order, Refill, Service)
+AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
+    Account,
+    ActiveLink,
+    Order,
+    Refill,
+    Service,
+    TokenHolder,
+)
 
 # The attributes whose type JSON does not keep, and how to give it back (to a value that is
 # not None; an enum given its own member returns it).

@@ -21,14 +21,21 @@ class AccountBalanceRow:
     deposits: Decimal
     charges: Decimal
     refunds: Decimal
-    balance: Decimal  # credit + deposits - charges + refunds
+    balance: Decimal  # credit + deposits + adjustments - charges + refunds
+    # The signed corrections (`Account.Adjusted`); last, as a start adds it to an older table.
+    adjustments: Decimal = ZERO
 
 
 def with_totals(
-    row: AccountBalanceRow, deposits: Decimal, charges: Decimal, refunds: Decimal
+    row: AccountBalanceRow,
+    deposits: Decimal,
+    charges: Decimal,
+    refunds: Decimal,
+    adjustments: Decimal | None = None,
 ) -> AccountBalanceRow:
     """The row with these totals and the balance they give. One constructor call: two
     `dataclasses.replace` per charge were a tenth of a rebuild (an event per order)."""
+    adjusted = row.adjustments if adjustments is None else adjustments
     return AccountBalanceRow(
         row.id,
         row.name,
@@ -38,7 +45,8 @@ def with_totals(
         deposits,
         charges,
         refunds,
-        row.credit + deposits - charges + refunds,
+        row.credit + deposits + adjusted - charges + refunds,
+        adjusted,
     )
 
 
@@ -59,12 +67,15 @@ def evolve(row: AccountBalanceRow | None, event: Any) -> AccountBalanceRow | Non
     if row is None:
         return None
     match event:
-        case Account.Deposited():
+        case Account.Deposited() | Account.DepositedWithNote():
             return with_totals(row, row.deposits + event.amount, row.charges, row.refunds)
         case Account.Charged():
             return with_totals(row, row.deposits, row.charges + event.amount, row.refunds)
         case Account.Refunded():
             return with_totals(row, row.deposits, row.charges, row.refunds + event.amount)
+        case Account.Adjusted():
+            adjustments = row.adjustments + event.amount
+            return with_totals(row, row.deposits, row.charges, row.refunds, adjustments)
     return row
 
 
@@ -107,8 +118,16 @@ ACCOUNT_BALANCE = Projection(
     name="account_balance",
     table="orderledger_account_balance",
     row_type=AccountBalanceRow,
-    events=(Account.Opened, Account.Deposited, Account.Charged, Account.Refunded),
+    events=(
+        Account.Opened,
+        Account.Deposited,
+        Account.DepositedWithNote,
+        Account.Charged,
+        Account.Refunded,
+        Account.Adjusted,
+    ),
     evolve=evolve,
     unique=("name",),
+    added_columns=(("adjustments", "'0.00000'"),),
     postgres_generated=((ANSWER_COLUMN, f"TEXT GENERATED ALWAYS AS ({ANSWER_SQL}) STORED"),),
 )

@@ -31,10 +31,23 @@ class Projection(Generic[Row]):
     events: tuple[type[Any], ...]
     evolve: Callable[[Row | None, Any], Row | None]
     unique: tuple[str, ...] = ()  # columns looked up by value (order and refill numbers)
-    indexed: tuple[str, ...] = ()
+    # Plain indexes: a column, or several (a filter and the order a list is read in).
+    indexed: tuple[str | tuple[str, ...], ...] = ()
+    # Columns a table made by an older version lacks, and the value they take there: a
+    # start adds them (`ensure`), so the column must be one the older events all fold to.
+    added_columns: tuple[tuple[str, str], ...] = ()
     # Columns PostgreSQL derives from the row's own columns as it stores them: (name, type and
     # generation expression). Never written or read as part of the row.
     postgres_generated: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def indexes(self) -> list[tuple[str, str]]:
+        """Each plain index as (its name's suffix, its columns): `number`, or
+        `status_placed_at` over `status, placed_at`."""
+        return [
+            (index, index) if isinstance(index, str) else ("_".join(index), ", ".join(index))
+            for index in self.indexed
+        ]
 
     @property
     def topics(self) -> frozenset[str]:

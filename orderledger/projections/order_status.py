@@ -116,5 +116,13 @@ ORDER_STATUS = Projection(
     ),
     evolve=evolve,
     unique=("number",),
+    # `orders list`: newest first (placed_at, then number), by any one filter; a start adds
+    # them to an older table, a rebuild after its rows.
+    indexed=(
+        ("placed_at", "number"),
+        ("status", "placed_at", "number"),
+        ("account_id", "placed_at", "number"),
+        ("service", "placed_at", "number"),
+    ),
     postgres_generated=((ANSWER_COLUMN, f"TEXT GENERATED ALWAYS AS ({ANSWER_SQL}) STORED"),),
 )

@@ -211,7 +211,7 @@ class Rebuild:
         cursor.execute(f"DROP TABLE IF EXISTS {live}")
         cursor.execute(f"ALTER TABLE {target.table} RENAME TO {live}")
         self.db.backend.rename_rebuilt_indexes(
-            cursor, target.table, live, target.projection.indexed
+            cursor, target.table, live, target.projection.indexes
         )
 
 

@@ -47,4 +47,6 @@ REFILL_STATUS = Projection(
     events=(Refill.Requested, *STATUS_AFTER),
     evolve=evolve,
     unique=("number",),
+    # `refills list`: newest first, by status or account.
+    indexed=(("status", "number"), ("account_id", "number")),
 )

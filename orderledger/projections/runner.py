@@ -29,6 +29,7 @@ from orderledger.projections.failures import Failure, Unreadable, new_failure
 from orderledger.projections.source import Source
 from orderledger.projections.tables import (
     Target,
+    add_missing_columns,
     create_statements,
     insert_rows,
     load_rows,
@@ -67,6 +68,8 @@ def ensure_targets(db: Database, targets: Sequence[Target]) -> None:
     statements.append(failures.CREATE)
     create_tables(db, statements)
     with db.transaction() as cursor:
+        for target in targets:
+            add_missing_columns(cursor, target, db.backend)
         for target in targets:
             cursor.execute(
                 "INSERT INTO orderledger_tracking (projection, position) VALUES (%s, 0) "

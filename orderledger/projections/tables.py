@@ -53,9 +53,17 @@ def create_statements(target: Target, backend: Backend) -> list[str]:
 def index_statements(target: Target) -> list[str]:
     """The table's plain indexes, where they are missing."""
     return [
-        f"CREATE INDEX IF NOT EXISTS {target.table}_{name} ON {target.table} ({name})"
-        for name in target.projection.indexed
+        f"CREATE INDEX IF NOT EXISTS {target.table}_{name} ON {target.table} ({columns})"
+        for name, columns in target.projection.indexes
     ]
+
+
+def add_missing_columns(cursor: Cursor, target: Target, backend: Backend) -> None:
+    """Give a table made by an older version the columns it lacks (`added_columns`)."""
+    types = dict(target.projection.columns)
+    for name, value in target.projection.added_columns:
+        definition = f"{SQL_TYPES[types[name]]} NOT NULL DEFAULT {value}"
+        backend.add_missing_column(cursor, target.table, name, definition)
 
 
 def column_names(target: Target) -> list[str]:

@@ -135,17 +135,18 @@ def check_accounts(
 ) -> list[str]:
     differences: list[str] = []
     for row in table.values():
-        adds_up = row.credit + row.deposits - row.charges + row.refunds
+        adds_up = row.credit + row.deposits + row.adjustments - row.charges + row.refunds
         if row.balance != adds_up:
+            adjusted = f" + adjustments {wire(row.adjustments)}" if row.adjustments else ""
             differences.append(
                 f"account {row.name!r}: balance is {wire(row.balance)} in the table, but credit "
-                f"{wire(row.credit)} + deposits {wire(row.deposits)} − charges "
+                f"{wire(row.credit)} + deposits {wire(row.deposits)}{adjusted} − charges "
                 f"{wire(row.charges)} + refunds {wire(row.refunds)} = {wire(adds_up)}"
             )
     for key, account in replayed.items():
         charged = orders.charges.get(key, ZERO)
         refunded = orders.refunds.get(key, ZERO)
-        from_orders = account.credit + account.deposits - charged + refunded
+        from_orders = account.credit + account.deposits + account.adjustments - charged + refunded
         if from_orders != account.balance:
             differences.append(
                 f"account {account.name!r}: its orders charged {wire(charged)} and refunded "

@@ -145,9 +145,14 @@ class Backend(Protocol):
         ...
 
     def rename_rebuilt_indexes(
-        self, cursor: Cursor, rebuilt: str, live: str, indexed: Sequence[str]
+        self, cursor: Cursor, rebuilt: str, live: str, indexes: Sequence[tuple[str, str]]
     ) -> None:
-        """After `rebuilt` was renamed to `live`: give its indexes the live names."""
+        """After `rebuilt` was renamed to `live`: give its indexes (each its name's suffix
+        and its columns) the live names."""
+        ...
+
+    def add_missing_column(self, cursor: Cursor, table: str, name: str, definition: str) -> None:
+        """Add the column to a table that lacks it (one made by an older version)."""
         ...
 
     def read_only_snapshot(self, cursor: Cursor) -> None:

@@ -28,6 +28,16 @@ class Credential:
     name: str
 
 
+@dataclass(frozen=True)
+class Holder:
+    """A name holding tokens in one role, as an operator may see it (no token, no hash)."""
+
+    name: str
+    tokens: int
+    first_issued: str
+    last_issued: str
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -72,6 +82,29 @@ class Credentials:
                 (role.value, subject),
             )
             return int(cursor.rowcount)
+
+    def revoke_named(self, role: Role, name: str) -> int:
+        """Revoke every token of `role` issued under `name` (an operator's or an auditor's,
+        whose subject is its name); how many there were. The next request with one is refused
+        by every worker: each looks the token up afresh (`HOLDER_SQL`), nothing is cached."""
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "DELETE FROM orderledger_credentials WHERE role = %s AND subject = %s",
+                (role.value, name),
+            )
+            return int(cursor.rowcount)
+
+    def holders(self, role: Role) -> list[Holder]:
+        """Who holds tokens in `role`: each name, how many and when they were issued. Never a
+        token or its hash."""
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "SELECT name, count(*), min(created_at), max(created_at) "
+                "FROM orderledger_credentials WHERE role = %s GROUP BY name ORDER BY name",
+                (role.value,),
+            )
+            rows = cursor.fetchall()
+        return [Holder(str(n), int(c), str(first), str(last)) for n, c, first, last in rows]
 
     def find(self, token: str, role: Role) -> Credential | None:
         with self.db.transaction() as cursor:

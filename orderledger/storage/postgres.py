@@ -146,7 +146,8 @@ class PostgresQuery:
 
 def add_generated_column(table: str, name: str, definition: str) -> str:
     """Add the column where it is missing: a new table, or a live one from an older version
-    (PostgreSQL fills it for the existing rows). `ADD COLUMN IF NOT EXISTS` alone would lock
+    (PostgreSQL fills it for the existing rows; a plain column with a constant default costs
+    nothing per row). `ADD COLUMN IF NOT EXISTS` alone would lock
     the table against reads at every start, even with the column there."""
     return (
         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
@@ -271,8 +272,11 @@ class PostgresBackend:
         for group in tables:
             cursor.execute(f"LOCK TABLE {', '.join(group)} IN ACCESS EXCLUSIVE MODE")
 
+    def add_missing_column(self, cursor: Cursor, table: str, name: str, definition: str) -> None:
+        cursor.execute(add_generated_column(table, name, definition))
+
     def rename_rebuilt_indexes(
-        self, cursor: Cursor, rebuilt: str, live: str, indexed: Sequence[str]
+        self, cursor: Cursor, rebuilt: str, live: str, indexes: Sequence[tuple[str, str]]
     ) -> None:
         # Index and constraint names keep the rebuild's prefix through a table rename;
         # give them the live names so the next rebuild can create its own again.

@@ -219,13 +219,21 @@ class SQLiteBackend:
     ) -> None:
         """Nothing: the transaction holds the write lock."""
 
+    def add_missing_column(self, cursor: Cursor, table: str, name: str, definition: str) -> None:
+        cursor.execute(
+            f"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = %s", (name,)
+        )
+        row = cursor.fetchone()
+        if not (row and row[0]):
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
     def rename_rebuilt_indexes(
-        self, cursor: Cursor, rebuilt: str, live: str, indexed: Sequence[str]
+        self, cursor: Cursor, rebuilt: str, live: str, indexes: Sequence[tuple[str, str]]
     ) -> None:
         # SQLite renames its automatic indexes with the table; named ones are remade.
-        for column in indexed:
-            cursor.execute(f"DROP INDEX IF EXISTS {rebuilt}_{column}")
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {live}_{column} ON {live} ({column})")
+        for suffix, columns in indexes:
+            cursor.execute(f"DROP INDEX IF EXISTS {rebuilt}_{suffix}")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {live}_{suffix} ON {live} ({columns})")
 
     def read_only_snapshot(self, cursor: Cursor) -> None:
         """Nothing: the transaction already holds the write lock."""

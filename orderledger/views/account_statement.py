@@ -1,5 +1,6 @@
-"""An account's statement: every deposit, charge and refund, with its order and the running
-balance (credit + deposits − charges + refunds, as `balance` answers it)."""
+"""An account's statement: every deposit, charge, refund and adjustment, with its order (or
+the operator's note) and the running balance (credit + deposits + adjustments − charges +
+refunds, as `balance` answers it)."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ class AccountNotFound(LookupError):
 class StatementLine:
     time: datetime
     version: int
-    entry: str  # deposit, charge or refund
+    entry: str  # deposit, charge, refund or adjustment
     order: int | None
     amount: Decimal  # signed: what it did to the balance
     balance: Decimal  # the balance after it
+    note: str = ""  # the operator's note of a deposit or an adjustment
 
     def plain(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,7 @@ class StatementLine:
             "order": self.order,
             "amount": wire(self.amount),
             "balance": wire(self.balance),
+            "note": self.note,
         }
 
 
@@ -53,13 +56,17 @@ class Statement:
         return self.lines[-1].balance if self.lines else self.opening
 
 
-def movement(event: Any) -> tuple[str, int | None, Decimal] | None:
+def movement(event: Any) -> tuple[str, int | None, Decimal, str] | None:
     if isinstance(event, Account.Deposited):
-        return "deposit", None, event.amount
+        return "deposit", None, event.amount, ""
+    if isinstance(event, Account.DepositedWithNote):
+        return "deposit", None, event.amount, event.note
     if isinstance(event, Account.Charged):
-        return "charge", event.order_number, -event.amount
+        return "charge", event.order_number, -event.amount, ""
     if isinstance(event, Account.Refunded):
-        return "refund", event.order_number, event.amount
+        return "refund", event.order_number, event.amount, ""
+    if isinstance(event, Account.Adjusted):
+        return "adjustment", None, event.amount, event.note
     return None
 
 
@@ -87,12 +94,14 @@ def account_statement(
         moved = movement(event)
         if moved is None:
             continue
-        entry, order, amount = moved
+        entry, order, amount, note = moved
         balance += amount
         if start is not None and event.timestamp < start:
             opening = balance
             continue
         lines.append(
-            StatementLine(event.timestamp, event.originator_version, entry, order, amount, balance)
+            StatementLine(
+                event.timestamp, event.originator_version, entry, order, amount, balance, note
+            )
         )
     return Statement(opened.name, opened.currency, opening, lines)

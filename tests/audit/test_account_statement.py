@@ -60,6 +60,7 @@ def test_statement_as_json_lines(store: Store, cli: Cli) -> None:
         "order": None,
         "amount": None,
         "balance": "9.00000",
+        "note": "",
     }
 
 

@@ -26,6 +26,9 @@ from orderledger.cli.main import main
 from orderledger.http.app import create_app
 from orderledger.projections import account_balance
 from orderledger.projections.account_balance import ACCOUNT_BALANCE
+from orderledger.projections.order_links import ORDER_LINKS
+from orderledger.projections.order_status import ORDER_STATUS
+from orderledger.projections.refill_status import REFILL_STATUS
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from tests.conftest import settle, use_settings
@@ -229,3 +232,35 @@ def settle_all(settings: Settings) -> None:
         settle(store)
     finally:
         store.close()
+
+
+def test_the_start_gives_the_old_tables_the_lists_indexes_and_the_adjustments_column(
+    settings: Settings, old: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The old order-status and refill-status tables gain the indexes `orders list` and
+    `refills list` read by, the account-balance table its `adjustments` (zero: no old event
+    adjusted anything), and the new order-links read model is folded from the old events."""
+    store = Store.open(settings)
+    try:
+        names = index_names(store)
+        for index in ORDER_STATUS.indexes + REFILL_STATUS.indexes:
+            assert any(name.endswith(index[0]) for name in names), index
+        rows = store.db.alone(f"SELECT DISTINCT adjustments FROM {ACCOUNT_BALANCE.table}")
+        assert rows == [("0.00000",)]
+        placed = store.db.alone(f"SELECT count(*) FROM {ORDER_STATUS.table}")
+        assert store.db.alone(f"SELECT count(*) FROM {ORDER_LINKS.table}") == placed
+    finally:
+        store.close()
+    status, out = cli(capsys, "orders", "list", "--limit", "1000", "--json")
+    assert status == 0 and len(json.loads(out)["orders"]) == placed[0][0]
+    assert cli(capsys, "accounts", "adjust", "prepaid", "-0.5", "--note", "correction")[0] == 0
+    settle_all(settings)
+    assert cli(capsys, "projections", "verify")[0] == 0
+
+
+def index_names(store: Store) -> set[str]:
+    if store.backend.name == "postgres":
+        rows = store.db.alone("SELECT indexname FROM pg_indexes")
+    else:
+        rows = store.db.alone("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {str(row[0]) for row in rows}

@@ -201,6 +201,11 @@ def record_every_kind_of_aggregate(ledger: Ledger, store: Store) -> None:
     record_refills(ledger, prepaid.id)
     record_orders(ledger, postpaid.id)
     record_catalogue_changes(ledger)
+    ledger.deposit("prepaid", Decimal("5"), "wire 1")
+    ledger.adjust("prepaid", Decimal("-2.5"), "over-credit")
+    ledger.adjust("postpaid", Decimal("1"), "goodwill")
+    for _ in range(2):
+        ledger.record_revocation("operator", "old-bot", 1, by="staff")
 
 
 @pytest.fixture

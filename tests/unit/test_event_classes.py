@@ -23,6 +23,14 @@ FROZEN = json.loads((HERE / "event_topics.json").read_text())
 OLD = json.loads((HERE / "old_events.json").read_text())
 # Bases no command records: an aggregate's own `Event` and unused `Created`, Order.Finished.
 NEVER_RECORDED = {"Event", "Created", "Finished"}
+# Classes added after old_events.json was frozen: no old store holds them (their entries in
+# event_topics.json freeze them from now on).
+ADDED_SINCE = {
+    "Account.Adjusted",
+    "Account.DepositedWithNote",
+    "TokenHolder.Named",
+    "TokenHolder.Revoked",
+}
 
 
 def test_every_event_class_keeps_its_topic_ancestry_and_fields() -> None:
@@ -50,7 +58,7 @@ def test_the_old_events_hold_every_event_class_a_command_records() -> None:
     recordable = {
         described["topic"]
         for name, described in FROZEN.items()
-        if name.split(".")[1] not in NEVER_RECORDED
+        if name.split(".")[1] not in NEVER_RECORDED and name not in ADDED_SINCE
     }
     assert topics == recordable
 

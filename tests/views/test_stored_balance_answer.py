@@ -32,7 +32,7 @@ from orderledger.views.balance_answer import balance_answer
 # Amounts as the projection writes them (five places: every amount the ledger computes) and as
 # other text might hold them (fewer places, more places to round half-up, exponents: `str` of a
 # Decimal), of every magnitude the ledger holds: one amount below MAX_AMOUNT, a balance below
-# 10**19 (credit + three totals below MAX_TOTAL), anything five places hold exactly below
+# 10**19 (credit + four totals below MAX_TOTAL), anything five places hold exactly below
 # EXACT_LIMIT; negative too (a postpaid account that owes, a balance a refund of an adjustment
 # took below zero).
 LARGEST_UNITS = int(EXACT_LIMIT * 10**5) - 1
@@ -42,7 +42,7 @@ AMOUNTS = st.builds(
     st.one_of(
         st.integers(0, 10**7),
         st.integers(0, int(MAX_AMOUNT * 10**5) - 1),
-        st.integers(0, int(MAX_TOTAL * 3 * 10**5)),
+        st.integers(0, int(MAX_TOTAL * 4 * 10**5)),
         st.integers(0, LARGEST_UNITS),
     ),
     st.one_of(st.integers(0, 5), st.integers(-3, 8)),
@@ -67,6 +67,7 @@ def balance_rows(draw: st.DrawFn) -> AccountBalanceRow:
         charges=draw(AMOUNTS),
         refunds=draw(AMOUNTS),
         balance=draw(AMOUNTS),
+        adjustments=draw(AMOUNTS),
     )
 
 

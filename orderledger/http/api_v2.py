@@ -34,6 +34,7 @@ from orderledger.application.ledger import Ledger
 from orderledger.domain.errors import IncorrectRequest, LedgerError, UnknownOrder, UnknownRefill
 from orderledger.http import presenters
 from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
+from orderledger.http.observability import note
 from orderledger.http.parsing import (
     ACTIONS,
     Add,
@@ -164,6 +165,7 @@ async def respond(ctx: ApiContext, request: Request[Any, Any, Any]) -> tuple[int
     parsed = parsed_action(fields)
     key = fields.get("key")
     holder = await key_holder(ctx.reads, str(key), plain_request(parsed)) if key else None
+    note(request.scope, fields.get("action"), None if holder is None else holder.account)
     if holder is None:
         return refused(ctx, INVALID_KEY, 401)
     if holder.ready is not None:  # a plain status or balance, answered whole by the key's query

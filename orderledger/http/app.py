@@ -20,8 +20,12 @@ from orderledger.http.audit import audit_api
 from orderledger.http.bearer import requires
 from orderledger.http.dependencies import runtime_dependencies
 from orderledger.http.fulfilment import fulfilment_api
+from orderledger.http.health import Operations, health_api
+from orderledger.http.metrics import ADD_BATCH
+from orderledger.http.observability import Observed
 from orderledger.storage.credentials import Role
 from orderledger.storage.faults import DATABASE_FAULTS
+from orderledger.storage.pool_use import pools_in_use
 from orderledger.storage.settings import Settings, one_line
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,9 @@ def create_app(
         batcher=parts.batcher,
     )
 
+    ops = operations(settings, parts)
+    parts.batcher.committed = ADD_BATCH.observe
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await parts.start()
@@ -78,14 +85,18 @@ def create_app(
         finally:
             await parts.stop()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api_v2_endpoint(context),
             fulfilment_api(requires_operator=requires(Role.OPERATOR, parts.reads)),
             audit_api(requires_auditor=requires(Role.AUDITOR, parts.reads)),
+            *health_api(ops),
         ],
         dependencies=runtime_dependencies(parts),
-        lifespan=[lifespan],
+        lifespan=[lifespan, ops.recording_pools],
+        # `serve` configures logging, the same in every worker (http/logs.py); Litestar's
+        # own configuration would replace it with another format.
+        logging_config=None,
         exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
         openapi_config=OpenAPIConfig(
             title="orderledger",
@@ -101,4 +112,20 @@ def create_app(
                 }
             ),
         ),
+    )
+    # Outermost, inside Litestar's own entry: every request, routed or not, is counted,
+    # timed and logged once (http/observability.py).
+    app.asgi_handler = Observed(app.asgi_handler, parts.reads)
+    return app
+
+
+def operations(settings: Settings, parts: Runtime) -> Operations:
+    """What /healthz, /readyz and /metrics read of the worker's runtime."""
+    store = parts.store
+    return Operations(
+        reads=parts.reads,
+        clock=parts.clock,
+        pools=lambda: pools_in_use(parts.query, store.db, store.ledger.recorder),
+        max_lag=settings.ready_max_lag,
+        token=settings.metrics_token,
     )

@@ -6,24 +6,45 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from orderledger.http import logs
 from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.reuse_port import supervisor_socket
 
+# Where prometheus_client's multi-process mode keeps each process's figures (http/metrics.py).
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
-def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
-    """The server settings, shared with the benchmark's baseline so both are served alike."""
+
+def run_uvicorn(
+    factory: str,
+    host: str,
+    port: int,
+    workers: int,
+    log_config: dict[str, Any] | None = None,
+    forwarded_allow_ips: str = "",
+) -> None:
+    """The server settings, shared with the benchmark's baseline so both are served alike.
+
+    `log_config`: the dictConfig every worker applies (http/logs.py); `forwarded_allow_ips`:
+    the proxies trusted to name the client in X-Forwarded-For (empty: none, and uvicorn's
+    proxy-headers middleware is left out)."""
     settings: dict[str, Any] = {
         "factory": True,
         "host": host,
         "port": port,
-        "log_level": "info",
-        "access_log": False,
+        "log_config": log_config or logs.log_config(),
+        "access_log": False,  # ours (http/observability.py) names the action and the account
+        "proxy_headers": bool(forwarded_allow_ips),
+        "forwarded_allow_ips": forwarded_allow_ips or None,
         "http": NODELAY_PROTOCOL,
         "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
         # No WebSocket routes: an upgrade request is answered as plain HTTP, never handed to
@@ -38,3 +59,22 @@ def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
     config = uvicorn.Config(factory, workers=workers, **settings)
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[supervisor_socket(host, port)]).run()
+
+
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[None]:
+    """A fresh private directory where every worker of this server keeps its metrics
+    (prometheus_client's multi-process mode), removed when the server stops. Set before
+    any worker starts (they inherit it), whatever the environment said: figures left by an
+    earlier server would be added to this one's."""
+    directory = tempfile.mkdtemp(prefix="orderledger-metrics-")
+    previous = os.environ.get(MULTIPROC_DIR)
+    os.environ[MULTIPROC_DIR] = directory
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_DIR, None)
+        else:
+            os.environ[MULTIPROC_DIR] = previous
+        shutil.rmtree(directory, ignore_errors=True)

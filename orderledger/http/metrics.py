@@ -107,11 +107,18 @@ def record_pools(pools: dict[str, PoolUse]) -> None:
 class StoreFigures(Collector):
     """The store's figures as read for one scrape."""
 
-    def __init__(self, standing: Standing, queue: list[QueueDepth]) -> None:
-        self.standing = standing
+    def __init__(self, standing: Standing | None, queue: list[QueueDepth]) -> None:
+        self.standing = standing  # None: the database did not answer
         self.queue = queue
 
     def collect(self) -> Iterable[Metric]:
+        up = GaugeMetricFamily(
+            "orderledger_database_up", "1 when the scrape could read the store's figures."
+        )
+        up.add_metric([], 0 if self.standing is None else 1)
+        yield up
+        if self.standing is None:
+            return
         s = self.standing
         events = CounterMetricFamily(
             "orderledger_events",

@@ -100,9 +100,12 @@ class Observed:
             await self.app(scope, receive, sending)
         finally:
             seconds = perf_counter() - started
-            await self.answered(
-                cast("dict[str, Any]", scope), int(answer[0]), bool(answer[1]), seconds
-            )
+            try:
+                await self.answered(
+                    cast("dict[str, Any]", scope), int(answer[0]), bool(answer[1]), seconds
+                )
+            except Exception:  # the bookkeeping of an answer never fails the request
+                log.exception("could not count or log an answer")
 
     async def answered(
         self, scope: dict[str, Any], status: int, refused: bool, seconds: float

@@ -172,3 +172,10 @@ def test_lines_made_while_the_loop_runs_go_out_together_after_its_turn() -> None
 
     assert asyncio.run(answers()) == ""
     assert stream.getvalue() == "first\nsecond\n"
+
+
+def test_without_the_database_the_scrape_says_so_and_keeps_the_rest() -> None:
+    text = exposition(StoreFigures(None, [])).decode()
+    assert "orderledger_database_up 0.0" in text
+    assert "orderledger_projection_position" not in text
+    assert "# TYPE orderledger_request_duration_seconds histogram" in text

@@ -21,7 +21,7 @@ from orderledger.http.bearer import requires
 from orderledger.http.dependencies import runtime_dependencies
 from orderledger.http.fulfilment import fulfilment_api
 from orderledger.http.health import Operations, health_api
-from orderledger.http.metrics import ADD_BATCH
+from orderledger.http.metrics import ADD_BATCH, RequestTally
 from orderledger.http.observability import Observed
 from orderledger.storage.credentials import Role
 from orderledger.storage.faults import DATABASE_FAULTS
@@ -74,7 +74,8 @@ def create_app(
         batcher=parts.batcher,
     )
 
-    ops = operations(settings, parts)
+    tally = RequestTally()
+    ops = operations(settings, parts, tally)
     parts.batcher.committed = ADD_BATCH.observe
 
     @asynccontextmanager
@@ -93,7 +94,7 @@ def create_app(
             *health_api(ops),
         ],
         dependencies=runtime_dependencies(parts),
-        lifespan=[lifespan, ops.recording_pools],
+        lifespan=[lifespan, ops.recording],
         # `serve` configures logging, the same in every worker (http/logs.py); Litestar's
         # own configuration would replace it with another format.
         logging_config=None,
@@ -115,17 +116,18 @@ def create_app(
     )
     # Outermost, inside Litestar's own entry: every request, routed or not, is counted,
     # timed and logged once (http/observability.py).
-    app.asgi_handler = Observed(app.asgi_handler, parts.reads)
+    app.asgi_handler = Observed(app.asgi_handler, parts.reads, tally)
     return app
 
 
-def operations(settings: Settings, parts: Runtime) -> Operations:
+def operations(settings: Settings, parts: Runtime, tally: RequestTally) -> Operations:
     """What /healthz, /readyz and /metrics read of the worker's runtime."""
     store = parts.store
     return Operations(
         reads=parts.reads,
         clock=parts.clock,
         pools=lambda: pools_in_use(parts.query, store.db, store.ledger.recorder),
+        tally=tally,
         max_lag=settings.ready_max_lag,
         token=settings.metrics_token,
     )

@@ -31,7 +31,13 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
 
-from orderledger.http.metrics import CONTENT_TYPE, StoreFigures, exposition, record_pools
+from orderledger.http.metrics import (
+    CONTENT_TYPE,
+    RequestTally,
+    StoreFigures,
+    exposition,
+    record_pools,
+)
 from orderledger.storage.pool_use import PoolUse
 from orderledger.storage.settings import one_line
 from orderledger.views.reads import ReadModels
@@ -40,7 +46,7 @@ from orderledger.views.standing import Standing, queue_depths, standing
 log = logging.getLogger(__name__)
 
 DATABASE_SECONDS = 3.0  # a database slower than this to answer is not ready
-POOLS_EVERY_SECONDS = 2.0  # how often each worker writes down its pools' use
+RECORD_EVERY_SECONDS = 1.0  # how often each worker writes its figures down
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Operations:
     reads: ReadModels
     clock: Callable[[], datetime]
     pools: Callable[[], dict[str, PoolUse]]
+    tally: RequestTally  # the worker's answers, handed to the metrics now and then
     max_lag: int
     token: str = ""
 
@@ -57,24 +64,29 @@ class Operations:
         return await asyncio.wait_for(standing(self.reads), DATABASE_SECONDS)
 
     @asynccontextmanager
-    async def recording_pools(self, _: Litestar) -> AsyncIterator[None]:
-        """The app's lifespan: every worker writes its pools' use down now and then, so the
-        worker that is scraped can sum everyone's."""
-        task = asyncio.get_running_loop().create_task(self.record_pools(), name="pool-figures")
+    async def recording(self, _: Litestar) -> AsyncIterator[None]:
+        """The app's lifespan: every worker writes its figures down now and then (its
+        answers, its pools' use), so the worker that is scraped can sum everyone's."""
+        task = asyncio.get_running_loop().create_task(self.keep_recording(), name="figures")
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            self.tally.flush()
 
-    async def record_pools(self) -> None:
+    def record(self) -> None:
+        self.tally.flush()
+        record_pools(self.pools())
+
+    async def keep_recording(self) -> None:
         while True:
             try:
-                record_pools(self.pools())
+                self.record()
             except Exception:  # a figure missing now and then must not end the recording
-                log.exception("could not read the database pools' use")
-            await asyncio.sleep(POOLS_EVERY_SECONDS)
+                log.exception("could not record this worker's figures")
+            await asyncio.sleep(RECORD_EVERY_SECONDS)
 
 
 def json(body: Any, status: int = 200) -> Response[bytes]:
@@ -141,7 +153,7 @@ def health_api(ops: Operations) -> list[Any]:
 
     @get("/metrics", summary="Prometheus metrics", tags=["operations"])
     async def metrics() -> Response[bytes]:
-        record_pools(ops.pools())
+        ops.record()
         try:
             found = await ops.standing()
             queue = await asyncio.wait_for(queue_depths(ops.reads, ops.clock()), DATABASE_SECONDS)

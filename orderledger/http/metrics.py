@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
 from prometheus_client import (
@@ -94,6 +95,42 @@ POOLS = {
     )
     for figure, meaning in POOL_FIGURES.items()
 }
+
+
+class RequestTally:
+    """The worker's answers since the last `flush`, counted in plain dictionaries: a
+    request costs a dictionary update and a bisection, where the library's counter and
+    histogram take a lock and write a memory-mapped file per figure (three per request).
+    `flush` hands them to the library, every second and before each scrape (health.py),
+    so a scrape is at most that much behind the other workers."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+        # Per action: the sum of the seconds, then the count in each bucket (+Inf last).
+        self.latency: dict[str, list[float]] = {}
+
+    def count(self, action: str, outcome: str, seconds: float) -> None:
+        key = (action, outcome)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        tally = self.latency.get(action)
+        if tally is None:
+            tally = self.latency[action] = [0.0] * (len(LATENCY_BUCKETS) + 2)
+        tally[0] += seconds
+        tally[bisect_left(LATENCY_BUCKETS, seconds) + 1] += 1  # the first bound >= seconds
+
+    def flush(self) -> None:
+        counts, self.counts = self.counts, {}
+        latency, self.latency = self.latency, {}
+        for (action, outcome), n in counts.items():
+            REQUESTS.labels(action, outcome).inc(n)
+        for action, tally in latency.items():
+            child = LATENCY.labels(action)
+            # Many observations at once: the library has no call for it, so its own
+            # per-bucket values are added to as `observe` adds to them, one at a time.
+            child._sum.inc(tally[0])
+            for bucket, observed in zip(child._buckets, tally[1:], strict=True):
+                if observed:
+                    bucket.inc(observed)
 
 
 def record_pools(pools: dict[str, PoolUse]) -> None:

@@ -3,7 +3,9 @@
 `Observed` wraps the app's whole request handling (every route, and requests no route
 takes). It reads the answer's status as it is sent and, once the answer is out, counts it by
 action and outcome, adds its time to the action's latency histogram (http/metrics.py) and
-writes one access record (logger `orderledger.access`, see http/logs.py).
+writes one access record (logger `orderledger.access`, see http/logs.py). The counts are
+kept in the worker and handed to prometheus_client once a second and before a scrape
+(`RequestTally`): the library's own bookkeeping, per request, cost more than the rest.
 
 Who asked and what: `/api/v2` notes its action and the key's account with `note()` (the
 handler is the one that knows; a fast path answering before the handler notes the same
@@ -16,7 +18,6 @@ per worker (an account's id is made from its name, so the name never changes).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from time import perf_counter
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderledger.http.bearer import HOLDER
 from orderledger.http.logs import ACCESS_LOGGER, ACCESS_TEXT, BatchedStreamHandler
-from orderledger.http.metrics import LATENCY, REQUESTS
+from orderledger.http.metrics import RequestTally
 from orderledger.http.parsing import ACTIONS
 from orderledger.views.names import account_name
 from orderledger.views.reads import ReadModels
@@ -55,31 +56,11 @@ def outcome_of(status: int, refused: bool, unauthorized: bool) -> str:
     return "ok"
 
 
-class Instruments:
-    """Each (action, outcome)'s counter and each action's histogram, found once: the
-    library's `labels()` takes a lock and builds a key on every call."""
-
-    def __init__(self) -> None:
-        self.counters: dict[tuple[str, str], Callable[[], None]] = {}
-        self.timers: dict[str, Callable[[float], None]] = {}
-
-    def count(self, action: str, outcome: str, seconds: float) -> None:
-        key = (action, outcome)
-        counter = self.counters.get(key)
-        if counter is None:
-            counter = self.counters[key] = REQUESTS.labels(action, outcome).inc
-        counter()
-        timer = self.timers.get(action)
-        if timer is None:
-            timer = self.timers[action] = LATENCY.labels(action).observe
-        timer(seconds)
-
-
 class Observed:
-    def __init__(self, app: ASGIApp, reads: ReadModels) -> None:
+    def __init__(self, app: ASGIApp, reads: ReadModels, tally: RequestTally) -> None:
         self.app = app
         self.reads = reads
-        self.instruments = Instruments()
+        self.tally = tally
         self.names: dict[str, str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -122,7 +103,7 @@ class Observed:
             unauthorized = False
             holder = scope.get("state", {}).get(HOLDER)
             role, who = ("user", "") if holder is None else (self.role_of(scope), str(holder))
-        self.instruments.count(action, outcome_of(status, refused, unauthorized), seconds)
+        self.tally.count(action, outcome_of(status, refused, unauthorized), seconds)
         if access.isEnabledFor(logging.INFO):
             client = scope.get("client")
             fields = (

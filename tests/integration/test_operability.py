@@ -145,7 +145,16 @@ def test_health_readiness_and_metrics_cover_every_worker(
             f"{served.base}/api/v2", data={"key": key, "action": "status", "order": "999999"}
         )
         settle(store, project=False)
-        after = scrape(served)
+        # Each worker hands its counts to the metrics once a second (the scraped one at once).
+        deadline = time.monotonic() + 15
+        while True:
+            after = scrape(served)
+            counted = requests_counted(after, "balance", "ok") - requests_counted(
+                before, "balance", "ok"
+            )
+            if counted >= 30 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
 
     def grew(action: str, outcome: str) -> float:
         return requests_counted(after, action, outcome) - requests_counted(before, action, outcome)

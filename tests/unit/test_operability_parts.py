@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import Counter, Histogram
 
 from orderledger.http.health import Operations, readiness
 from orderledger.http.logs import (
@@ -19,7 +20,14 @@ from orderledger.http.logs import (
     JsonFormatter,
     log_config,
 )
-from orderledger.http.metrics import StoreFigures, exposition
+from orderledger.http.metrics import (
+    LATENCY,
+    LATENCY_BUCKETS,
+    REQUESTS,
+    RequestTally,
+    StoreFigures,
+    exposition,
+)
 from orderledger.http.observability import outcome_of
 from orderledger.views.standing import QueueDepth, Standing
 
@@ -48,6 +56,7 @@ def operations(max_lag: int) -> Operations:
         reads=None,  # type: ignore[arg-type]
         clock=lambda: datetime.now(UTC),
         pools=dict,
+        tally=RequestTally(),
         max_lag=max_lag,
     )
 
@@ -179,3 +188,28 @@ def test_without_the_database_the_scrape_says_so_and_keeps_the_rest() -> None:
     assert "orderledger_database_up 0.0" in text
     assert "orderledger_projection_position" not in text
     assert "# TYPE orderledger_request_duration_seconds histogram" in text
+
+
+def test_the_tally_hands_the_library_what_observing_each_answer_would() -> None:
+    seconds = [0.0004, 0.001, 0.0011, 0.003, 0.003, 0.7, 12.0, 0.02]
+    reference = Histogram("reference", "", buckets=LATENCY_BUCKETS, registry=None)
+    tally = RequestTally()
+    for s in seconds:
+        reference.observe(s)
+        tally.count("tally-test", "ok", s)
+    tally.flush()
+
+    def figures(metric: Histogram | Counter, name: str) -> dict[str, float]:
+        return {
+            sample.name.replace(name, "") + str(sample.labels.get("le", "")): sample.value
+            for family in metric.collect()
+            for sample in family.samples
+            if sample.labels.get("action", "tally-test") == "tally-test"
+            and not sample.name.endswith("_created")
+        }
+
+    assert figures(LATENCY, LATENCY._name) == figures(reference, "reference")
+    counted = REQUESTS.labels("tally-test", "ok")._value.get()
+    assert counted == len(seconds)
+    tally.flush()  # nothing new: nothing added
+    assert REQUESTS.labels("tally-test", "ok")._value.get() == len(seconds)

@@ -20,6 +20,7 @@ from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.reuse_port import supervisor_socket
 
+WORKER_HEALTHCHECK_SECONDS = 30
 # Where prometheus_client's multi-process mode keeps each process's figures (http/metrics.py).
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -50,6 +51,10 @@ def run_uvicorn(
         # No WebSocket routes: an upgrade request is answered as plain HTTP, never handed to
         # a protocol that the lingering transport (nodelay) was not written for.
         "ws": "none",
+        # uvicorn kills a worker that does not answer its supervisor's ping within this many
+        # seconds (5 by default), and a worker still starting does not answer: on a busy
+        # host a start took longer, and every worker was killed and started again, forever.
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
     if workers <= 1:
         uvicorn.run(factory, **settings)

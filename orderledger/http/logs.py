@@ -68,6 +68,11 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
         self.second = -1  # the access lines' time, to the second, as last written
         self.stamp = ""
+        self.direct = False  # whether `access` makes the lines its formatter would
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        super().setFormatter(fmt)
+        self.direct = isinstance(fmt, JsonFormatter) or getattr(fmt, "_fmt", None) == TEXT_FORMAT
 
     def emit(self, record: logging.LogRecord) -> None:  # called holding the handler's lock
         try:

@@ -106,10 +106,13 @@ class Observed:
         self.tally.count(action, outcome_of(status, refused, unauthorized), seconds)
         if access.isEnabledFor(logging.INFO):
             client = scope.get("client")
+            path: str = scope["path"]
+            if not path.isprintable():  # a newline sent as %0A must not forge a record
+                path = path.encode("unicode_escape").decode()
             fields = (
                 client[0] if client else "-",
                 scope["method"],
-                scope["path"],
+                path,
                 action,
                 status,
                 seconds * 1000,
@@ -117,7 +120,11 @@ class Observed:
                 who or "-",
             )
             handlers = access.handlers
-            if len(handlers) == 1 and isinstance(handlers[0], BatchedStreamHandler):
+            if (
+                len(handlers) == 1
+                and isinstance(handlers[0], BatchedStreamHandler)
+                and handlers[0].direct
+            ):
                 handlers[0].access(fields)  # as serve configures it: the line made directly
                 return
             access.handle(

@@ -28,7 +28,7 @@ from orderledger.http.metrics import (
     StoreFigures,
     exposition,
 )
-from orderledger.http.observability import outcome_of
+from orderledger.http.observability import Observed, outcome_of
 from orderledger.views.standing import QueueDepth, Standing
 
 
@@ -213,3 +213,23 @@ def test_the_tally_hands_the_library_what_observing_each_answer_would() -> None:
     assert counted == len(seconds)
     tally.flush()  # nothing new: nothing added
     assert REQUESTS.labels("tally-test", "ok")._value.get() == len(seconds)
+
+
+def test_a_path_with_a_newline_stays_on_its_own_line() -> None:
+    stream = io.StringIO()
+    handler = BatchedStreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger(ACCESS_LOGGER)
+    saved = access.handlers[:], access.propagate, access.level
+    access.handlers[:] = [handler]
+    access.propagate, access.level = False, logging.INFO
+    try:
+        observed = Observed(app=None, reads=None, tally=RequestTally())  # type: ignore[arg-type]
+        scope = {"type": "http", "method": "GET", "path": "/x\nforged record", "client": None}
+        asyncio.run(observed.answered(scope, 404, True, 0.001))
+    finally:
+        access.handlers[:], access.propagate, access.level = saved
+    # The record went through the handler's own formatter ("%(message)s"), on one line.
+    assert (
+        stream.getvalue() == '- "GET /x\\nforged record" action=unrouted status=404 1.00ms user=-\n'
+    )

@@ -31,7 +31,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from orderledger.http.server import MULTIPROC_DIR
+from orderledger.http.server import MULTIPROC_DIR, process_alive
 from orderledger.storage.pool_use import PoolUse
 from orderledger.views.standing import QueueDepth, Standing
 
@@ -215,18 +215,8 @@ def forget_dead_workers(directory: str) -> None:
     gauges: its pools are gone."""
     for path in glob.glob(os.path.join(directory, "gauge_live*_*.db")):
         pid = int(path.rsplit("_", 1)[1].removesuffix(".db"))
-        if not alive(pid):
+        if not process_alive(pid):
             multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def exposition(store: StoreFigures) -> bytes:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -66,13 +67,36 @@ def run_uvicorn(
         Multiprocess(config, sockets=[supervisor_socket(host, port)]).run()
 
 
+METRICS_PREFIX = "orderledger-metrics-"
+
+
+def remove_orphans(parent: str) -> None:
+    """The directories of servers that were killed before they could remove their own (each
+    is named after its server's process id)."""
+    for path in glob.glob(os.path.join(parent, f"{METRICS_PREFIX}*-*")):
+        pid = os.path.basename(path).removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def metrics_directory() -> Iterator[None]:
     """A fresh private directory where every worker of this server keeps its metrics
     (prometheus_client's multi-process mode), removed when the server stops. Set before
     any worker starts (they inherit it), whatever the environment said: figures left by an
     earlier server would be added to this one's."""
-    directory = tempfile.mkdtemp(prefix="orderledger-metrics-")
+    remove_orphans(tempfile.gettempdir())
+    directory = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     previous = os.environ.get(MULTIPROC_DIR)
     os.environ[MULTIPROC_DIR] = directory
     try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -48,6 +48,10 @@ class Pending:
     )
 
 
+def ignore(_: int) -> None:
+    pass
+
+
 class AddBatcher:
     def __init__(
         self, ledger: Ledger, limiter: CapacityLimiter, locks: AccountLocks | None = None
@@ -57,6 +61,8 @@ class AddBatcher:
         self.locks = locks
         self.arrivals: Arrivals[Pending] = Arrivals(COLLECT_SECONDS, MAX_BATCH)
         self.task: asyncio.Task[None] | None = None
+        # Told the size of each account's share of a batch as it is committed (/metrics).
+        self.committed: Callable[[int], None] = ignore
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self.run(), name="add-batcher")
@@ -94,6 +100,7 @@ class AddBatcher:
 
     async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
         commands = [pending.command for pending in batch]
+        self.committed(len(commands))
         try:
             outcomes = await anyio.to_thread.run_sync(
                 partial(self.place_orders, account, commands), limiter=self.limiter

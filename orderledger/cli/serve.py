@@ -8,8 +8,9 @@ import os
 from orderledger.bootstrap import backend_for
 from orderledger.cli.common import CommandFailed
 from orderledger.cli.projector import ProjectorProcess
+from orderledger.http.logs import FORMATS, LEVELS, log_config
 from orderledger.http.port_lock import PortTaken, claimed_port
-from orderledger.http.server import run_uvicorn
+from orderledger.http.server import metrics_directory, run_uvicorn
 from orderledger.storage.settings import PROJECTOR_IN_WORKERS, Settings, SettingsError
 
 
@@ -24,18 +25,38 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default="info",
+        help="the least severe records logged; the access log is at info (default info)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default="text",
+        help="text lines, or one JSON object per line (default text)",
+    )
     parser.set_defaults(run=serve)
 
 
 def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
-    print(f"orderledger on {reachable_settings().describe()}", flush=True)
+    settings = reachable_settings()
+    print(f"orderledger on {settings.describe()}", flush=True)
     # The workers (spawned with this environment) leave the live projector to its process.
     os.environ[PROJECTOR_IN_WORKERS] = "0"
     try:
-        with claimed_port(args.host, args.port), ProjectorProcess():
-            run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
+        with claimed_port(args.host, args.port), metrics_directory(), ProjectorProcess():
+            run_uvicorn(
+                "orderledger.http.app:create_app",
+                args.host,
+                args.port,
+                args.workers,
+                log_config=log_config(args.log_level, args.log_format),
+                forwarded_allow_ips=settings.forwarded_allow_ips,
+            )
     except PortTaken as error:
         raise CommandFailed(f"{error}; not starting") from error
     return 0

@@ -36,6 +36,7 @@ from orderledger.application.ledger import Ledger
 from orderledger.domain.errors import IncorrectRequest, LedgerError, UnknownOrder, UnknownRefill
 from orderledger.http import presenters
 from orderledger.http.errors import INVALID_ACTION, INVALID_KEY, error_text
+from orderledger.http.observability import note
 from orderledger.http.parsing import (
     ACTIONS,
     MAX_IDS,
@@ -146,7 +147,7 @@ def api_v2_endpoint(ctx: ApiContext) -> ASGIRouteHandler:
         request = ApiRequest(scope, receive, send)
         if request.method not in ("GET", "POST"):
             raise MethodNotAllowedException(headers={"Allow": "GET, POST"})
-        status, body = await respond(ctx, await fields_of(request))
+        status, body = await respond(ctx, await fields_of(request), scope)
         await send_answer(send, status, body)
 
     return api_v2
@@ -202,7 +203,7 @@ class ApiFront:
             return
         try:
             fields = await self.fields(scope, receive, method, header)
-            status, body = await respond(self.ctx, fields)
+            status, body = await respond(self.ctx, fields, scope)
         except Exception as error:
             await self.answer_error(scope, receive, send, error)
             return
@@ -248,14 +249,18 @@ async def body_of(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def respond(ctx: ApiContext, fields: dict[str, Any]) -> tuple[int, bytes]:
+async def respond(
+    ctx: ApiContext, fields: dict[str, Any], scope: Scope
+) -> tuple[int, bytes]:
     """The status code and JSON body of one `/api/v2` request of these fields: its action
     parsed once, its key looked up once (that look-up also brings the whole answer of a
     plain `status` or `balance`: see views.key_lookups), then the action done. A key is
-    checked before the action, and the action before its fields."""
+    checked before the action, and the action before its fields. What was asked, and by
+    whose key, is noted on the request's `scope` for its access record and metrics."""
     parsed = parsed_action(fields)
     key = fields.get("key")
     holder = await key_holder(ctx.reads, str(key), plain_request(parsed)) if key else None
+    note(scope, fields.get("action"), None if holder is None else holder.account)
     if holder is None:
         return refused(ctx, INVALID_KEY, 401)
     if holder.ready is not None:  # a plain status or balance, answered whole by the key's query

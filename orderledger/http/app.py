@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from orderledger.bootstrap import Runtime, runtime
 from orderledger.domain.claims import utc_now
@@ -20,8 +20,12 @@ from orderledger.http.bearer import requires
 from orderledger.http.dependencies import runtime_dependencies
 from orderledger.http.docs import ClosedStructs, documentation, documentation_assets
 from orderledger.http.fulfilment import fulfilment_api
+from orderledger.http.health import Operations, health_api
+from orderledger.http.metrics import ADD_BATCH, RequestTally
+from orderledger.http.observability import Observed
 from orderledger.storage.credentials import Role
 from orderledger.storage.faults import DATABASE_FAULTS
+from orderledger.storage.pool_use import pools_in_use
 from orderledger.storage.settings import Settings, one_line
 
 log = logging.getLogger(__name__)
@@ -57,13 +61,21 @@ def json_server_error(request: Request[Any, Any, Any], error: Exception) -> Resp
 class OrderLedgerApp(Litestar):
     """The app: Litestar, but `/api/v2` goes to its front (`api_v2.ApiFront`) as the server
     hands it over, before Litestar's entry and routing. Everything else, lifespan included,
-    is Litestar's. Whatever must see every request (an access log, metrics) wraps this app
-    as ASGI middleware, or is given to the front as well: middleware given to Litestar does
-    not see what the front answers."""
+    is Litestar's. What must see every request (the access log and the metrics) is
+    `observed`, which wraps that choice: middleware given to Litestar would not see what
+    the front answers."""
 
     front: ApiFront | None = None
+    observed: ASGIApp | None = None  # `dispatch`, wrapped by what sees every request
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.observed is not None:
+            await self.observed(scope, receive, send)
+            return
+        await self.dispatch(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request to the front, or as Litestar routes it."""
         if self.front is not None and scope["type"] == "http" and scope["path"] == API_PATH:
             await self.front(scope, receive, send)
             return
@@ -97,6 +109,10 @@ def create_app(
         batcher=parts.batcher,
     )
 
+    tally = RequestTally()
+    ops = operations(settings, parts, tally)
+    parts.batcher.committed = ADD_BATCH.observe
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await parts.start()
@@ -111,12 +127,32 @@ def create_app(
             fulfilment_api(requires_operator=requires(Role.OPERATOR, parts.reads)),
             audit_api(requires_auditor=requires(Role.AUDITOR, parts.reads)),
             documentation_assets(),
+            *health_api(ops),
         ],
         dependencies=runtime_dependencies(parts),
-        lifespan=[lifespan],
+        lifespan=[lifespan, ops.recording],
+        # `serve` configures logging, the same in every worker (http/logs.py); Litestar's
+        # own configuration would replace it with another format.
+        logging_config=None,
         exception_handlers={HTTPException: json_http_error, Exception: json_server_error},
         openapi_config=documentation(version="0.1.0"),
         plugins=[ClosedStructs()],
     )
     app.front = ApiFront(context, app, app.routed, json_error)
+    # Outermost: every request, answered by the front or routed by Litestar, is counted,
+    # timed and logged once (http/observability.py).
+    app.observed = Observed(app.dispatch, parts.reads, tally)
     return app
+
+
+def operations(settings: Settings, parts: Runtime, tally: RequestTally) -> Operations:
+    """What /healthz, /readyz and /metrics read of the worker's runtime."""
+    store = parts.store
+    return Operations(
+        reads=parts.reads,
+        clock=parts.clock,
+        pools=lambda: pools_in_use(parts.query, store.db, store.ledger.recorder),
+        tally=tally,
+        max_lag=settings.ready_max_lag,
+        token=settings.metrics_token,
+    )

@@ -6,29 +6,56 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from orderledger.http import logs
 from orderledger.http.nodelay import MAX_REQUEST_HEAD_BYTES
 from orderledger.http.nodelay import PROTOCOL as NODELAY_PROTOCOL
 from orderledger.http.reuse_port import supervisor_socket
 
+WORKER_HEALTHCHECK_SECONDS = 30
+# Where prometheus_client's multi-process mode keeps each process's figures (http/metrics.py).
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
-def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
-    """The server settings, shared with the benchmark's baseline so both are served alike."""
+
+def run_uvicorn(
+    factory: str,
+    host: str,
+    port: int,
+    workers: int,
+    log_config: dict[str, Any] | None = None,
+    forwarded_allow_ips: str = "",
+) -> None:
+    """The server settings, shared with the benchmark's baseline so both are served alike.
+
+    `log_config`: the dictConfig every worker applies (http/logs.py); `forwarded_allow_ips`:
+    the proxies trusted to name the client in X-Forwarded-For (empty: none, and uvicorn's
+    proxy-headers middleware is left out)."""
     settings: dict[str, Any] = {
         "factory": True,
         "host": host,
         "port": port,
-        "log_level": "info",
-        "access_log": False,
+        "log_config": log_config or logs.log_config(),
+        "access_log": False,  # ours (http/observability.py) names the action and the account
+        "proxy_headers": bool(forwarded_allow_ips),
+        "forwarded_allow_ips": forwarded_allow_ips or None,
         "http": NODELAY_PROTOCOL,
         "h11_max_incomplete_event_size": MAX_REQUEST_HEAD_BYTES,
         # No WebSocket routes: an upgrade request is answered as plain HTTP, never handed to
         # a protocol that the lingering transport (nodelay) was not written for.
         "ws": "none",
+        # uvicorn kills a worker that does not answer its supervisor's ping within this many
+        # seconds (5 by default), and a worker still starting does not answer: on a busy
+        # host a start took longer, and every worker was killed and started again, forever.
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
     if workers <= 1:
         uvicorn.run(factory, **settings)
@@ -38,3 +65,45 @@ def run_uvicorn(factory: str, host: str, port: int, workers: int) -> None:
     config = uvicorn.Config(factory, workers=workers, **settings)
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[supervisor_socket(host, port)]).run()
+
+
+METRICS_PREFIX = "orderledger-metrics-"
+
+
+def remove_orphans(parent: str) -> None:
+    """The directories of servers that were killed before they could remove their own (each
+    is named after its server's process id)."""
+    for path in glob.glob(os.path.join(parent, f"{METRICS_PREFIX}*-*")):
+        pid = os.path.basename(path).removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[None]:
+    """A fresh private directory where every worker of this server keeps its metrics
+    (prometheus_client's multi-process mode), removed when the server stops. Set before
+    any worker starts (they inherit it), whatever the environment said: figures left by an
+    earlier server would be added to this one's."""
+    remove_orphans(tempfile.gettempdir())
+    directory = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    previous = os.environ.get(MULTIPROC_DIR)
+    os.environ[MULTIPROC_DIR] = directory
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_DIR, None)
+        else:
+            os.environ[MULTIPROC_DIR] = previous
+        shutil.rmtree(directory, ignore_errors=True)

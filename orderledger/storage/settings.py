@@ -100,6 +100,14 @@ class Settings:
     # False under `orderledger serve`, which runs the live projector in a process of its own
     # (cli/projector.py); a worker started any other way runs one, as a thread.
     projector_in_workers: bool = True
+    # Operability (issue 12), declared here and read in `from_env` below:
+    # /readyz answers 503 once a read model is more events than this behind the log's head.
+    ready_max_lag: int = 10_000
+    # A bearer token /metrics and /readyz require when set (compared in constant time).
+    metrics_token: str = field(default="", repr=False)
+    # The reverse proxies whose X-Forwarded-For names the client (comma-separated
+    # addresses or networks, "*" for any); empty: the peer's own address, always.
+    forwarded_allow_ips: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -111,6 +119,9 @@ class Settings:
             command_threads=int(os.environ.get("ORDERLEDGER_COMMAND_THREADS", "16")),
             read_pool_size=int(os.environ.get("ORDERLEDGER_READ_POOL_SIZE", "8")),
             projector_in_workers=os.environ.get(PROJECTOR_IN_WORKERS, "1") != "0",
+            ready_max_lag=int(os.environ.get("ORDERLEDGER_READY_MAX_LAG", "10000")),
+            metrics_token=os.environ.get("ORDERLEDGER_METRICS_TOKEN", "").strip(),
+            forwarded_allow_ips=os.environ.get("ORDERLEDGER_FORWARDED_ALLOW_IPS", "").strip(),
         )
 
     def describe(self) -> str:

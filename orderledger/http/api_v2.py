@@ -249,9 +249,7 @@ async def body_of(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def respond(
-    ctx: ApiContext, fields: dict[str, Any], scope: Scope
-) -> tuple[int, bytes]:
+async def respond(ctx: ApiContext, fields: dict[str, Any], scope: Scope) -> tuple[int, bytes]:
     """The status code and JSON body of one `/api/v2` request of these fields: its action
     parsed once, its key looked up once (that look-up also brings the whole answer of a
     plain `status` or `balance`: see views.key_lookups), then the action done. A key is

@@ -74,7 +74,7 @@ class OrderLedgerApp(Litestar):
             return
         await self.dispatch(scope, receive, send)
 
-    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def dispatch(self, scope: Any, receive: Receive, send: Send) -> None:
         """A request to the front, or as Litestar routes it."""
         if self.front is not None and scope["type"] == "http" and scope["path"] == API_PATH:
             await self.front(scope, receive, send)

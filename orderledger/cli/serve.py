@@ -28,9 +28,16 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
     print(f"orderledger on {reachable_settings().describe()}", flush=True)
+    workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
+
+    def announce(url: str) -> None:
+        print(f"listening on {url}/api/v2 ({workers})", flush=True)
+
     try:
         with claimed_port(args.host, args.port):
-            run_uvicorn("orderledger.http.app:create_app", args.host, args.port, args.workers)
+            run_uvicorn(
+                "orderledger.http.app:create_app", args.host, args.port, args.workers, announce
+            )
     except PortTaken as error:
         raise CommandFailed(f"{error}; not starting") from error
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
 from orderledger.cli import (
@@ -35,6 +35,13 @@ COMMAND_GROUPS: tuple[ModuleType, ...] = (
 )
 
 
+def installed_version() -> str:
+    try:
+        return version("orderledger")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(version unknown: not installed, see README)"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="orderledger",
@@ -43,9 +50,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"settings (environment; unset or empty: the default):\n{settings_help()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    root.add_argument(
-        "--version", action="version", version=f"orderledger {version('orderledger')}"
-    )
+    root.add_argument("--version", action="version", version=f"orderledger {installed_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     for group in COMMAND_GROUPS:
         group.register(commands)

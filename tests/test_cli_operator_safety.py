@@ -41,7 +41,7 @@ UNKNOWN_NUMBERS = [
 @pytest.mark.parametrize(
     ("argv", "said"), UNKNOWN_NUMBERS, ids=[" ".join(a) for a, _ in UNKNOWN_NUMBERS]
 )
-def test_an_unknown_order_refill_or_account_is_named_as_unknown(
+def test_an_unknown_order_refill_or_account_is_named_as_unknown_in_the_store_it_read(
     monkeypatch: pytest.MonkeyPatch,
     settings: Settings,
     store: Store,
@@ -51,7 +51,7 @@ def test_an_unknown_order_refill_or_account_is_named_as_unknown(
 ) -> None:
     use_settings(monkeypatch, settings)
     status, _, err = run(capsys, *argv)
-    assert (status, err) == (1, f"error: {said}\n")
+    assert (status, err) == (1, f"error: {said} in {settings.describe()}\n")
 
 
 @pytest.fixture

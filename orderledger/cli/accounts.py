@@ -118,7 +118,7 @@ def create_account(args: argparse.Namespace) -> int:
     credit = amount(args.balance, positive=False) if args.postpaid else ZERO
     if not args.name.strip():
         raise CommandFailed("the account needs a name")
-    with opened_store() as store:
+    with opened_store(create=True) as store:
         account = store.ledger.open_account(args.name, currency, billing, credit)
         print("\n".join(describe(account)))
         try:

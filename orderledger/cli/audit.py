@@ -11,9 +11,9 @@ import argparse
 import json
 from datetime import datetime
 
-from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.cli.common import opened_store
 from orderledger.views.event_facts import InvalidMoment, parse_moment
-from orderledger.views.order_history import HistoryEntry, OrderHistory, OrderNotFound, OrderState
+from orderledger.views.order_history import HistoryEntry, OrderHistory, OrderState
 from orderledger.views.order_history import order_history as read_history
 
 
@@ -46,10 +46,7 @@ def moment(text: str) -> datetime:
 
 def show_history(args: argparse.Namespace) -> int:
     with opened_store() as store:
-        try:
-            history = read_history(store.ledger, args.order, args.at)
-        except OrderNotFound as error:
-            raise CommandFailed(str(error)) from error
+        history = read_history(store.ledger, args.order, args.at)
     print("\n".join(json_lines(history) if args.json else text_lines(history)))
     return 0
 

@@ -1,4 +1,5 @@
-"""What every command needs: a store opened from the environment, and clean failures."""
+"""What every command needs: the settings checked, a store opened from the environment, and
+clean failures."""
 
 from __future__ import annotations
 
@@ -7,17 +8,42 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from orderledger.bootstrap import Store
-from orderledger.domain.errors import LedgerError, UnknownOrder, UnknownRefill, UnknownService
+from orderledger.bootstrap import Store, backend_for
+from orderledger.domain.errors import (
+    LedgerError,
+    UnknownAccount,
+    UnknownOrder,
+    UnknownRefill,
+    UnknownService,
+)
 from orderledger.domain.money import InvalidAmount, checked_amount, parse_amount
 from orderledger.projections.runner import ConcurrentProjection
 from orderledger.storage.credentials import Role
-from orderledger.storage.settings import SettingsError
+from orderledger.storage.settings import Settings, SettingsError
+from orderledger.views.account_statement import AccountNotFound
+from orderledger.views.order_history import OrderNotFound
 
 
 class CommandFailed(Exception):
     """A readable reason the command could not be carried out (exit status 1)."""
 
+
+class NotFound(CommandFailed):
+    """Something the command looked for is not in the store: raised inside `opened_store`,
+    the message gets the store's location (`no operator bob in embedded SQLite in /srv/var`),
+    so a command run against the wrong store says which one it read."""
+
+
+# What a command may look for and not find in the store (see opened_store).
+NOT_FOUND = (
+    NotFound,
+    UnknownAccount,
+    UnknownOrder,
+    UnknownRefill,
+    UnknownService,
+    OrderNotFound,
+    AccountNotFound,
+)
 
 # The ledger names only the number (the HTTP layer maps the class to the protocol's text).
 UNKNOWN = {
@@ -27,21 +53,47 @@ UNKNOWN = {
 }
 
 
-def refusal(error: LedgerError) -> str:
+def refusal(error: Exception) -> str:
     for cls, text in UNKNOWN.items():
         if isinstance(error, cls):
             return text.format(error)
     return str(error)
 
 
-@contextmanager
-def opened_store() -> Iterator[Store]:
+def configured_settings() -> Settings:
+    """Every setting from the environment, or the one that is wrong, in one line."""
     try:
-        store = Store.open()
+        return Settings.from_env()
+    except SettingsError as error:
+        raise CommandFailed(str(error)) from None
+
+
+@contextmanager
+def opened_store(*, create: bool = False) -> Iterator[Store]:
+    """The configured store, opened for the command. Where there is none yet, only a command
+    that sets a deployment up (`create`: accounts create, services import, operators create,
+    auditors create; serve makes its own) makes one, and says so on stderr; every other
+    command refuses, naming where it looked, so one run from the wrong folder (or with the
+    wrong URL) never reads or writes an empty store of its own. What the command does not find
+    in the store (NOT_FOUND) is named with the store's location."""
+    settings = configured_settings()
+    try:
+        backend = backend_for(settings)
+        existed = backend.store_exists()
+        if not existed and not create:
+            raise CommandFailed(
+                f"no store in {settings.describe()}: check {settings.where_to_look()}; "
+                "`orderledger serve` (or accounts create, services import) makes a new one"
+            )
+        store = Store.open(settings, backend=backend)
     except SettingsError as error:
         raise CommandFailed(str(error)) from error
+    if not existed:
+        print(f"made a new store: {settings.describe()}", file=sys.stderr)
     try:
         yield store
+    except NOT_FOUND as error:
+        raise CommandFailed(f"{refusal(error)} in {settings.describe()}") from error
     finally:
         store.close()
 
@@ -99,7 +151,7 @@ def issue_token(role: Role, raw_name: str, usage: str) -> int:
     name = raw_name.strip()
     if not name:
         raise CommandFailed(f"the {role.value} needs a name")
-    with opened_store() as store:
+    with opened_store(create=True) as store:
         token = store.credentials.issue(role, name, name)
     print(f"{role.value} {name}: {usage}")
     print("token (shown once, stored only as a hash):")

@@ -45,6 +45,11 @@ def serve(args: argparse.Namespace) -> int:
         raise CommandFailed("--workers must be at least 1")
     settings = reachable_settings()
     print(f"orderledger on {settings.describe()}", flush=True)
+    workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
+
+    def announce(url: str) -> None:
+        print(f"listening on {url}/api/v2 ({workers})", flush=True)
+
     # The workers (spawned with this environment) leave the live projector to its process.
     os.environ[PROJECTOR_IN_WORKERS] = "0"
     try:
@@ -56,6 +61,7 @@ def serve(args: argparse.Namespace) -> int:
                 args.workers,
                 log_config=log_config(args.log_level, args.log_format),
                 forwarded_allow_ips=settings.forwarded_allow_ips,
+                announce=announce,
             )
     except PortTaken as error:
         raise CommandFailed(f"{error}; not starting") from error

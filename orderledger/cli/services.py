@@ -54,7 +54,7 @@ def import_services(args: argparse.Namespace) -> int:
         entries = read_catalogue(args.file)
     except CatalogueError as error:
         raise CommandFailed(str(error)) from error
-    with opened_store() as store:
+    with opened_store(create=not args.dry_run) as store:
         plan = plan_import(entries, current_catalogue(store.ledger))
         if args.dry_run:
             print("\n".join(plan_lines(args.file, entries, plan)))

@@ -8,9 +8,9 @@ import json
 import sys
 
 from orderledger.cli.audit import moment
-from orderledger.cli.common import CommandFailed, opened_store
+from orderledger.cli.common import opened_store
 from orderledger.domain.money import wire
-from orderledger.views.account_statement import AccountNotFound, Statement, account_statement
+from orderledger.views.account_statement import Statement, account_statement
 
 COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
 
@@ -42,10 +42,7 @@ def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentPars
 
 def print_statement(args: argparse.Namespace) -> int:
     with opened_store() as store:
-        try:
-            statement = account_statement(store.ledger, args.name, args.start, args.end)
-        except AccountNotFound as error:
-            raise CommandFailed(str(error)) from error
+        statement = account_statement(store.ledger, args.name, args.start, args.end)
     rows = statement_rows(statement, args)
     if args.format == "jsonl":
         for row in rows:

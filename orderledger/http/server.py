@@ -9,11 +9,14 @@ import contextlib
 import glob
 import os
 import shutil
+import socket
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from orderledger.http import logs
@@ -26,6 +29,12 @@ WORKER_HEALTHCHECK_SECONDS = 30
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
+def url_of(sock: socket.socket) -> str:
+    """The address a bound socket serves, as a client would write it (port 0 made real)."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def run_uvicorn(
     factory: str,
     host: str,
@@ -33,12 +42,16 @@ def run_uvicorn(
     workers: int,
     log_config: dict[str, Any] | None = None,
     forwarded_allow_ips: str = "",
+    announce: Callable[[str], None] = lambda url: None,
 ) -> None:
     """The server settings, shared with the benchmark's baseline so both are served alike.
 
     `log_config`: the dictConfig every worker applies (http/logs.py); `forwarded_allow_ips`:
     the proxies trusted to name the client in X-Forwarded-For (empty: none, and uvicorn's
-    proxy-headers middleware is left out)."""
+    proxy-headers middleware is left out). The port is bound here, before any worker starts,
+    and `announce` is given its URL once, whatever the number of workers (as gunicorn and
+    uvicorn's own supervisor say where they listen when they bind); each worker takes
+    requests once its app has started."""
     settings: dict[str, Any] = {
         "factory": True,
         "host": host,
@@ -57,14 +70,20 @@ def run_uvicorn(
         # host a start took longer, and every worker was killed and started again, forever.
         "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
+    config = uvicorn.Config(factory, workers=workers, **settings)
+    sock = supervisor_socket(host, port)
+    announce(url_of(sock))
     if workers <= 1:
-        uvicorn.run(factory, **settings)
+        server = uvicorn.Server(config)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])  # the one worker listens on the socket itself
+        if not server.started:  # its app failed to start: uvicorn.run's exit status
+            sys.exit(STARTUP_FAILURE)
         return
     # uvicorn's own supervisor (it restarts a worker that dies), but each worker listens on
     # a socket of its own: see reuse_port.
-    config = uvicorn.Config(factory, workers=workers, **settings)
     with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(config, sockets=[supervisor_socket(host, port)]).run()
+        Multiprocess(config, sockets=[sock]).run()
 
 
 METRICS_PREFIX = "orderledger-metrics-"

@@ -72,6 +72,11 @@ class Backend(Protocol):
         """DatabaseUnavailable, in one line, if the database cannot be reached."""
         ...
 
+    def store_exists(self) -> bool:
+        """Whether a store was made here before (by a start), looking without making one;
+        DatabaseUnavailable, in one line, if the database cannot be reached."""
+        ...
+
     # --- opening ---
     def ledger_env(self, pool_size: int) -> dict[str, str]:
         """eventsourcing's environment for the ledger's event store."""

@@ -57,8 +57,12 @@ class DatabaseUnavailable(SettingsError):
 def check_reachable(conninfo: str, described: str) -> None:
     """Connect once, so a wrong setting is one line with libpq's reason, not a pool's
     timeout."""
+    connected(conninfo, described).close()
+
+
+def connected(conninfo: str, described: str) -> psycopg.Connection[Any]:
     try:
-        psycopg.connect(conninfo).close()
+        return psycopg.connect(conninfo, autocommit=True)
     except psycopg.Error as error:
         raise DatabaseUnavailable(f"cannot connect to {described}: {one_line(error)}") from None
 
@@ -176,6 +180,12 @@ class PostgresBackend:
 
     def check_reachable(self) -> None:
         check_reachable(self.conninfo, self.described)
+
+    def store_exists(self) -> bool:
+        """orderledger's own tables are in the database (the first start makes them)."""
+        with connected(self.conninfo, self.described) as conn:
+            row = conn.execute("SELECT to_regclass('orderledger_tracking') IS NOT NULL").fetchone()
+        return bool(row and row[0])
 
     def ledger_env(self, pool_size: int) -> dict[str, str]:
         p = self.address

@@ -155,6 +155,10 @@ class SQLiteBackend:
     def check_reachable(self) -> None:
         """Nothing: the files are made where they are missing."""
 
+    def store_exists(self) -> bool:
+        """The event store's file is there (the read models can be rebuilt from it)."""
+        return self.events_path.is_file()
+
     def ledger_env(self, pool_size: int) -> dict[str, str]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return {

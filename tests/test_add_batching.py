@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+import anyio
 from litestar.testing import TestClient
 
+from orderledger.application.group_commit import AddBatcher
 from orderledger.bootstrap import Store
 from tests.conftest import entry, open_account
 
@@ -55,3 +58,32 @@ def test_a_refused_add_in_a_crowd_gets_its_own_error(
     assert "order" in answers[0]
     assert answers[1] == {"error": "Quantity less than minimal 10"}
     assert all("order" in a for a in answers[2:])
+
+
+def test_a_failing_batch_size_hook_never_stops_the_adds(store: Store) -> None:
+    """The metrics' hook is bookkeeping: when it raises, the batch is still committed and
+    answered, and the batches after it too (a dead batcher would leave every later `add` of
+    the worker waiting for ever)."""
+    store.ledger.sync_services([entry(1)])
+    account, _ = open_account(store)
+
+    def broken(_: int) -> None:
+        raise RuntimeError("the metrics are gone")
+
+    async def place_three() -> list[int]:
+        batcher = AddBatcher(store.ledger, anyio.CapacityLimiter(2))
+        batcher.committed = broken
+        batcher.start()
+        try:
+            numbers = []
+            for i in range(3):
+                fields = {"link": f"hook{i}", "quantity": "100"}
+                placed = await asyncio.wait_for(batcher.place(account.id, 1, fields), 30)
+                numbers.append(placed.number)
+            return numbers
+        finally:
+            await batcher.stop()
+
+    numbers = asyncio.run(place_three())
+    assert len(set(numbers)) == 3
+    assert store.ledger.account("network").balance == Decimal("100") - 3 * Decimal("0.25")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from orderledger.storage.backend import AccountLocks
 # enough for the answers of one batch to come back as the next requests on a busy machine.
 COLLECT_SECONDS = 0.005
 MAX_BATCH = 200
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,7 +104,10 @@ class AddBatcher:
 
     async def commit_account(self, account: UUID, batch: list[Pending]) -> None:
         commands = [pending.command for pending in batch]
-        self.committed(len(commands))
+        try:  # bookkeeping (/metrics) never stops the adds: a dead batcher answers none
+            self.committed(len(commands))
+        except Exception:
+            log.exception("could not count a batch of %d adds", len(commands))
         try:
             outcomes = await anyio.to_thread.run_sync(
                 partial(self.place_orders, account, commands), limiter=self.limiter

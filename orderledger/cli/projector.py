@@ -66,7 +66,19 @@ class ProjectorProcess:
             with self.lock:
                 if self.stopping.is_set():
                     return
-                process = self.process = self.spawn()
+                try:
+                    process = self.process = self.spawn()
+                except OSError as error:  # out of processes, memory or files: try again
+                    process = None
+                    self.pause = min(max(self.pause * 2, 0.5), LONGEST_PAUSE)
+                    log.error(
+                        "could not start the projector process (%s); trying again in %.1f s",
+                        error,
+                        self.pause,
+                    )
+            if process is None:
+                self.stopping.wait(self.pause)
+                continue
             began = time.monotonic()
             code = process.wait()
             if self.stopping.is_set():

@@ -257,8 +257,11 @@ async def respond(ctx: ApiContext, fields: dict[str, Any], scope: Scope) -> tupl
     whose key, is noted on the request's `scope` for its access record and metrics."""
     parsed = parsed_action(fields)
     key = fields.get("key")
+    action = fields.get("action")
+    note(scope, action, None)  # the action is counted even if the look-up fails
     holder = await key_holder(ctx.reads, str(key), plain_request(parsed)) if key else None
-    note(scope, fields.get("action"), None if holder is None else holder.account)
+    if holder is not None:
+        note(scope, action, holder.account)
     if holder is None:
         return refused(ctx, INVALID_KEY, 401)
     if holder.ready is not None:  # a plain status or balance, answered whole by the key's query

@@ -39,6 +39,11 @@ ROLES = {"dispatch": "operator", "audit": "auditor"}  # by the path's first part
 MAX_NAMES = 10_000  # accounts whose names a worker keeps
 
 
+# The methods counted by name; any other (a client may send any token) is counted as OTHER,
+# so that no request can make a metric of its own.
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
+
 def note(scope: Scope, action: object, account: str | None) -> None:
     """What an `/api/v2` request asked for (its `action` field as sent: an unknown one is
     counted as "unknown") and whose key it carried (None: no valid key)."""
@@ -99,7 +104,8 @@ class Observed:
             who = "" if account is None else self.names.get(account) or await self.name_of(account)
         else:
             template = scope.get("path_template")
-            action = f"{scope['method']} {template}" if template else "unrouted"
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            action = f"{method} {template}" if template else "unrouted"
             unauthorized = False
             holder = scope.get("state", {}).get(HOLDER)
             role, who = ("user", "") if holder is None else (self.role_of(scope), str(holder))

@@ -8,6 +8,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from prometheus_client import Counter, Histogram
@@ -28,7 +30,7 @@ from orderledger.http.metrics import (
     StoreFigures,
     exposition,
 )
-from orderledger.http.observability import Observed, outcome_of
+from orderledger.http.observability import NOTE, Observed, outcome_of
 from orderledger.views.standing import QueueDepth, Standing
 
 
@@ -233,3 +235,39 @@ def test_a_path_with_a_newline_stays_on_its_own_line() -> None:
     assert (
         stream.getvalue() == '- "GET /x\\nforged record" action=unrouted status=404 1.00ms user=-\n'
     )
+
+
+def test_a_method_of_its_own_making_is_counted_as_other() -> None:
+    """A client may send any method name; each must not become a metric of its own (a label
+    per name would grow every worker's figures, and `/metrics`, without end)."""
+    tally = RequestTally()
+    observed = Observed(app=None, reads=None, tally=tally)  # type: ignore[arg-type]
+    access = logging.getLogger(ACCESS_LOGGER)
+    saved = access.level
+    access.setLevel(logging.WARNING)
+    try:
+        for method in ("X1", "X2", "PURGE", "GET"):
+            scope = {"type": "http", "method": method, "path": "/api/v2", "client": None}
+            scope["path_template"] = "/api/v2"
+            asyncio.run(observed.answered(scope, 405, True, 0.001))
+    finally:
+        access.setLevel(saved)
+    assert tally.counts == {("OTHER /api/v2", "refused"): 3, ("GET /api/v2", "refused"): 1}
+
+
+def test_an_api_request_whose_key_cannot_be_looked_up_is_counted_under_its_action(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the database is away the key's look-up fails: the request is still counted
+    and logged as the action it asked for (then as failed, by its 503), not as unrouted."""
+    from orderledger.http import api_v2
+
+    async def unreachable(*_: object) -> None:
+        raise OSError("the database is away")
+
+    monkeypatch.setattr(api_v2, "key_holder", unreachable)
+    scope: dict[str, Any] = {"type": "http"}
+    ctx = cast("api_v2.ApiContext", SimpleNamespace(reads=None))
+    with pytest.raises(OSError):
+        asyncio.run(api_v2.respond(ctx, {"key": "k", "action": "balance"}, scope))  # type: ignore[arg-type]
+    assert scope[NOTE] == ("balance", None)

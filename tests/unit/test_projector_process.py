@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -50,3 +51,26 @@ def test_a_child_that_does_not_stop_is_killed() -> None:
     assert supervisor.process is not None
     assert supervisor.process.returncode == -signal.SIGKILL
     assert supervisor.starts == 1
+
+
+def test_a_projector_process_that_cannot_be_started_is_tried_again(tmp_path: Path) -> None:
+    """A start that fails (no such program here: as when the system is out of processes or
+    files) is logged and tried again after a pause, instead of ending the supervision."""
+    started = tmp_path / "started"
+    supervisor = ProjectorProcess([str(tmp_path / "missing")])
+    failures = 0
+    real_spawn = supervisor.spawn
+
+    def spawn() -> subprocess.Popen[bytes]:
+        nonlocal failures
+        if failures < 2:
+            failures += 1
+            return real_spawn()  # the missing program: OSError
+        supervisor.command = python(f"open({str(started)!r}, 'w').write('up'); input()")
+        return real_spawn()
+
+    supervisor.spawn = spawn  # type: ignore[method-assign]
+    with supervisor:
+        wait_until(started.exists)
+    assert failures == 2
+    assert not supervisor.thread.is_alive()

@@ -14,8 +14,10 @@ killed outright takes its projector with it.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
+import logging.config
 import signal
 import subprocess
 import sys
@@ -23,14 +25,32 @@ import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from orderledger.bootstrap import Store
+from orderledger.http.logs import FORMATS, LEVELS, log_config
 from orderledger.projections.live import LiveProjection
 from orderledger.storage.settings import Settings
 
 log = logging.getLogger(__name__)
 
 COMMAND = (sys.executable, "-m", "orderledger.cli.projector")
+
+
+def command(level: str = "info", form: str = "text") -> list[str]:
+    """The projector process's command line, logging as `serve --log-level/--log-format`."""
+    return [*COMMAND, "--log-level", level, "--log-format", form]
+
+
+def logging_of(argv: Sequence[str]) -> dict[str, Any]:
+    """The logging configuration the command line asks for (that of `serve`'s workers)."""
+    parser = argparse.ArgumentParser(prog="orderledger.cli.projector")
+    parser.add_argument("--log-level", choices=LEVELS, default="info")
+    parser.add_argument("--log-format", choices=FORMATS, default="text")
+    args = parser.parse_args(argv)
+    return log_config(args.log_level, args.log_format)
+
+
 # A child that ran this long was not failing at start-up: the next one starts at once.
 STEADY_SECONDS = 10.0
 LONGEST_PAUSE = 30.0
@@ -122,8 +142,8 @@ def until_stdin_closes(stopping: threading.Event) -> None:
     stopping.set()
 
 
-def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.config.dictConfig(logging_of(sys.argv[1:] if argv is None else argv))
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from orderledger.bootstrap import backend_for
+from orderledger.cli import projector
 from orderledger.cli.common import CommandFailed
 from orderledger.cli.projector import ProjectorProcess
 from orderledger.http.logs import FORMATS, LEVELS, log_config
@@ -53,7 +54,11 @@ def serve(args: argparse.Namespace) -> int:
     # The workers (spawned with this environment) leave the live projector to its process.
     os.environ[PROJECTOR_IN_WORKERS] = "0"
     try:
-        with claimed_port(args.host, args.port), metrics_directory(), ProjectorProcess():
+        with (
+            claimed_port(args.host, args.port),
+            metrics_directory(),
+            ProjectorProcess(projector.command(args.log_level, args.log_format)),
+        ):
             run_uvicorn(
                 "orderledger.http.app:create_app",
                 args.host,

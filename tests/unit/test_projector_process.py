@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from orderledger.cli import projector
 from orderledger.cli.projector import ProjectorProcess
+from orderledger.http.logs import log_config
 
 
 def python(code: str) -> list[str]:
@@ -74,3 +76,11 @@ def test_a_projector_process_that_cannot_be_started_is_tried_again(tmp_path: Pat
         wait_until(started.exists)
     assert failures == 2
     assert not supervisor.thread.is_alive()
+
+
+def test_the_projector_process_logs_as_serve_was_told() -> None:
+    """`serve --log-level/--log-format` reaches its projector process as it reaches the
+    workers: the same configuration, JSON lines included."""
+    argv = projector.command("debug", "json")[len(projector.COMMAND) :]
+    assert projector.logging_of(argv) == log_config("debug", "json")
+    assert projector.logging_of([]) == log_config("info", "text")

@@ -117,20 +117,10 @@ class ApiRequest(Request[Any, Any, Any]):
     async def stream(self) -> AsyncGenerator[bytes, None]:
         if not self.is_connected:
             raise InternalServerException("stream consumed")
-        received = 0
-        more = True
-        while more:
-            event = cast("HTTPReceiveMessage", await self.receive())
-            if event["type"] == "http.disconnect":
-                raise InternalServerException("client disconnected prematurely")
-            chunk = event.get("body", b"")
-            received += len(chunk)
-            if received > MAX_BODY_BYTES:
-                raise BodyTooLarge
-            if chunk:
-                yield chunk
-            more = event.get("more_body", False)
+        body = await body_of(self.receive)  # read whole, with the limit, as the front reads it
         self.is_connected = False
+        if body:
+            yield body
 
 
 def api_v2_endpoint(ctx: ApiContext) -> ASGIRouteHandler:

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from orderledger.bootstrap import backend_for
-from orderledger.cli.common import CommandFailed
-from orderledger.storage.settings import Settings, SettingsError
+from orderledger.cli.common import CommandFailed, configured_settings, no_store
+from orderledger.storage.settings import SettingsError
 from orderledger.storage.sqlite_backup import BackupRefused
 
 
@@ -26,8 +26,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def backup(args: argparse.Namespace) -> int:
+    settings = configured_settings()
     try:
-        backend = backend_for(Settings.from_env())
+        backend = backend_for(settings)
+        if settings.postgres is None and not backend.store_exists():
+            raise no_store(settings)  # as every command that reads a store says it
         made = backend.backup(args.path)
     except (SettingsError, BackupRefused) as error:
         raise CommandFailed(str(error)) from error

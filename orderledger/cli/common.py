@@ -68,6 +68,14 @@ def configured_settings() -> Settings:
         raise CommandFailed(str(error)) from None
 
 
+def no_store(settings: Settings) -> CommandFailed:
+    """The refusal of a command that needs a store where there is none, naming where it looked."""
+    return CommandFailed(
+        f"no store in {settings.describe()}: check {settings.where_to_look()}; "
+        "`orderledger serve` (or accounts create, services import) makes a new one"
+    )
+
+
 @contextmanager
 def opened_store(*, create: bool = False) -> Iterator[Store]:
     """The configured store, opened for the command. Where there is none yet, only a command
@@ -81,10 +89,7 @@ def opened_store(*, create: bool = False) -> Iterator[Store]:
         backend = backend_for(settings)
         existed = backend.store_exists()
         if not existed and not create:
-            raise CommandFailed(
-                f"no store in {settings.describe()}: check {settings.where_to_look()}; "
-                "`orderledger serve` (or accounts create, services import) makes a new one"
-            )
+            raise no_store(settings)
         store = Store.open(settings, backend=backend)
     except SettingsError as error:
         raise CommandFailed(str(error)) from error

@@ -29,6 +29,7 @@ from litestar import Litestar, Response, Router, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Guard
 
 from orderledger.http.metrics import (
@@ -38,6 +39,7 @@ from orderledger.http.metrics import (
     exposition,
     record_pools,
 )
+from orderledger.http.refusals import refused
 from orderledger.storage.pool_use import PoolUse
 from orderledger.storage.settings import one_line
 from orderledger.views.reads import ReadModels
@@ -130,10 +132,38 @@ def bearer_token(token: str) -> Guard:
     return guard
 
 
+# The text format's type; the charset is added by the response, as to any text answer.
+METRICS_MEDIA_TYPE = CONTENT_TYPE.removesuffix("; charset=utf-8")
+
+
+class Health(msgspec.Struct):
+    status: str  # "ok"
+
+
+class ProjectionStanding(msgspec.Struct):
+    position: int
+    lag: int
+
+
+class Readiness(msgspec.Struct):
+    """/readyz's answer; without the database's figures when it does not answer."""
+
+    ready: bool
+    head: int | None = None
+    max_lag: int | None = None
+    projections: dict[str, ProjectionStanding] | None = None
+    reasons: list[str] | None = None  # when not ready
+
+
 def health_api(ops: Operations) -> list[Any]:
     """The routes; `/readyz` and `/metrics` behind the metrics token when one is set."""
 
-    @get("/healthz", summary="The process answers", tags=["operations"])
+    @get(
+        "/healthz",
+        summary="The process answers",
+        tags=["operations"],
+        responses={200: ResponseSpec(Health, description="Always, while the process answers.")},
+    )
     async def healthz() -> Response[bytes]:
         return json({"status": "ok"})
 
@@ -141,6 +171,11 @@ def health_api(ops: Operations) -> list[Any]:
         "/readyz",
         summary="Ready to serve: the database answers, read models current",
         tags=["operations"],
+        responses={
+            200: ResponseSpec(Readiness, description="The database answers, read models current."),
+            503: ResponseSpec(Readiness, description="Not ready: `reasons` says why."),
+            **refused(401),
+        },
     )
     async def readyz() -> Response[bytes]:
         try:
@@ -151,7 +186,17 @@ def health_api(ops: Operations) -> list[Any]:
         ready, body = readiness(ops, found)
         return json(body, 200 if ready else 503)
 
-    @get("/metrics", summary="Prometheus metrics", tags=["operations"])
+    @get(
+        "/metrics",
+        summary="Prometheus metrics",
+        tags=["operations"],
+        responses={
+            200: ResponseSpec(
+                str, description="The Prometheus text format.", media_type=METRICS_MEDIA_TYPE
+            ),
+            **refused(401),
+        },
+    )
     async def metrics() -> Response[bytes]:
         ops.record()
         try:
@@ -161,7 +206,7 @@ def health_api(ops: Operations) -> list[Any]:
         except Exception as error:  # the workers' own figures matter most just then
             log.warning("/metrics without the store's figures: %s", one_line(error) or "timeout")
             store = StoreFigures(None, [])
-        return Response(content=exposition(store), media_type=CONTENT_TYPE)
+        return Response(content=exposition(store), media_type=METRICS_MEDIA_TYPE)
 
     guarded = Router(
         "/",

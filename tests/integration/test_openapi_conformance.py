@@ -80,8 +80,10 @@ def test_schemathesis_with_every_check_finds_no_mismatch(
             f"{base}/schema/openapi.json",
             "--checks",
             "all",
+            # One worker: with several threads, hypothesis's ast.parse of a lambda can fail
+            # inside CPython 3.11.7 ("AST constructor recursion depth mismatch").
             "--workers",
-            "2",
+            "1",
             "--seed",
             SEED,
             "--max-examples",

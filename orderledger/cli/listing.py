@@ -111,16 +111,7 @@ def register_order_lists(actions: Actions) -> None:
         metavar="T",
         help="only orders placed at or after this ISO 8601 moment (no zone: UTC)",
     )
-    listing.add_argument(
-        "--before", type=number, metavar="ORDER", help="the page after this order (newest first)"
-    )
-    listing.add_argument(
-        "--limit",
-        type=page_size,
-        default=50,
-        help=f"orders per page (default 50, at most {MAX_PAGE})",
-    )
-    listing.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    page_options(listing, "order", "the page after this order (newest first)")
     listing.set_defaults(run=show_order_list)
 
     show = actions.add_parser(
@@ -132,6 +123,18 @@ def register_order_lists(actions: Actions) -> None:
     show.add_argument("order", type=number, help="the order number")
     show.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     show.set_defaults(run=show_order)
+
+
+def page_options(listing: argparse.ArgumentParser, item: str, before: str) -> None:
+    """A list's keyset page (`--before`, `--limit`) and `--json`, alike for every list."""
+    listing.add_argument("--before", type=number, metavar=item.upper(), help=before)
+    listing.add_argument(
+        "--limit",
+        type=page_size,
+        default=50,
+        help=f"{item}s per page (default 50, at most {MAX_PAGE})",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object, for scripts")
 
 
 def register_refill_lists(actions: Actions) -> None:
@@ -150,16 +153,7 @@ def register_refill_lists(actions: Actions) -> None:
         + ", ".join(s.value for s in RefillStatus),
     )
     listing.add_argument("--account", metavar="NAME", help="only this account's refills")
-    listing.add_argument(
-        "--before", type=number, metavar="REFILL", help="the page after this refill"
-    )
-    listing.add_argument(
-        "--limit",
-        type=page_size,
-        default=50,
-        help=f"refills per page (default 50, at most {MAX_PAGE})",
-    )
-    listing.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    page_options(listing, "refill", "the page after this refill")
     listing.set_defaults(run=show_refill_list)
 
 

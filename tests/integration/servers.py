@@ -48,20 +48,26 @@ def wait_until_serving(url: str, process: subprocess.Popen[Any]) -> None:
     raise AssertionError("the server did not start")
 
 
+def serve_command(port: int, workers: int, *args: str) -> list[str]:
+    """`orderledger serve` on this port, as a user starts it."""
+    return [
+        sys.executable,
+        "-m",
+        "orderledger.cli.main",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        *args,
+    ]
+
+
 @contextmanager
 def running_server(settings: Settings, workers: int = 2) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orderledger.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        serve_command(port, workers),
         env=environment(settings),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

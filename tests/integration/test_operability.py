@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,13 @@ from orderledger.bootstrap import Store
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account, settle
-from tests.integration.servers import environment, free_port, stop_server, wait_until_serving
+from tests.integration.servers import (
+    environment,
+    free_port,
+    serve_command,
+    stop_server,
+    wait_until_serving,
+)
 
 pytestmark = pytest.mark.slow
 METRICS_TOKEN = "metrics-token-0f3b7c"
@@ -53,17 +58,7 @@ def serving(
     log = tmp_path / f"serve-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "orderledger.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                *args,
-            ],
+            serve_command(port, workers, *args),
             env={**environment(settings), **env},
             stdout=output,
             stderr=subprocess.STDOUT,

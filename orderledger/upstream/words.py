@@ -79,8 +79,8 @@ FUNDS_SHORT = re.compile(
     re.IGNORECASE,
 )
 KEY_REFUSED = re.compile(
-    r"(invalid|incorrect|wrong|unknown|bad)\s+(api[\s_-]*)?key"
-    r"|(api[\s_-]*)?key\s+(is\s+)?(invalid|incorrect|wrong|not\s+valid|disabled|blocked)",
+    r"(invalid|incorrect|wrong|unknown|bad)\s+(api[\s_-]*)?key\b"  # not "Incorrect keywords"
+    r"|\bkey\s+(is\s+)?(invalid|incorrect|wrong|not\s+valid|disabled|blocked)",
     re.IGNORECASE,
 )
 NOT_FOUND = re.compile(

@@ -20,6 +20,12 @@ CORE_TABLES = (
         projection TEXT PRIMARY KEY,
         position BIGINT NOT NULL
     )""",
+    # The operator console's signing key when ORDERLEDGER_CONSOLE_SECRET is unset: one row,
+    # made by the first process that needs it (storage/console_secret.py).
+    """CREATE TABLE IF NOT EXISTS orderledger_console_secret (
+        id INTEGER PRIMARY KEY,
+        secret TEXT NOT NULL
+    )""",
 )
 
 

@@ -1,0 +1,175 @@
+"""The console's sessions and forms, without a browser: cookies, CSRF, roles, revocation,
+expiry and the access log (the browser tests, tests/console, drive the same pages)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from litestar.testing import TestClient
+
+from orderledger.bootstrap import Store
+from orderledger.http.app import create_app
+from orderledger.http.console.sessions import COOKIE, LIFETIME
+from orderledger.storage.console_secret import stored_console_secret
+from orderledger.storage.credentials import Role
+from orderledger.storage.settings import Settings
+from tests.conftest import entry, open_account, settle
+
+Client = TestClient  # type: ignore[type-arg]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 18, 40, 5, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def console(settings: Settings, store: Store, clock: Clock) -> Iterator[Client]:
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield client
+
+
+def signed_in(client: Client, token: str) -> str:
+    """Sign in; the session's CSRF token, as the page's forms carry it."""
+    answer = client.post("/console/sign-in", data={"token": token}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    page = client.get("/console/")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found
+    return found.group(1)
+
+
+def pending_order(store: Store) -> int:
+    store.ledger.sync_services([entry(1)])
+    account, _ = open_account(store)
+    order = store.ledger.place_order(
+        account.id, 1, {"link": "https://example.com/p", "quantity": 100}
+    )
+    settle(store)
+    return order.number
+
+
+def status_of(store: Store, number: int) -> str:
+    order = store.ledger.order(number)
+    assert order is not None
+    return order.status.value
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_records_nothing(
+    console: Client, store: Store
+) -> None:
+    number = pending_order(store)
+    signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    for form in ({"start_count": "5"}, {"start_count": "5", "csrf": "forged"}):
+        answer = console.post(f"/console/orders/{number}/start", data=form)
+        assert answer.status_code == 403
+        assert "stale or forged" in answer.text
+    assert status_of(store, number) == "Pending"
+
+
+def test_staff_start_an_order_in_their_own_name(console: Client, store: Store) -> None:
+    number = pending_order(store)
+    csrf = signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    answer = console.post(
+        f"/console/orders/{number}/start",
+        data={"start_count": "5", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/console/orders/{number}?done=start"
+    assert status_of(store, number) == "In progress"
+    page = console.get(answer.headers["location"])
+    assert 'Order.Started</strong> by <span class="by">alice' in page.text
+
+
+def test_a_refused_action_shows_the_rule_on_the_page(console: Client, store: Store) -> None:
+    number = pending_order(store)
+    csrf = signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    refused = console.post(f"/console/orders/{number}/refund", data={"csrf": csrf})
+    assert refused.status_code == 409
+    assert 'role="alert"' in refused.text
+    malformed = console.post(
+        f"/console/orders/{number}/start", data={"start_count": "many", "csrf": csrf}
+    )
+    assert malformed.status_code == 422
+    assert "start_count" in malformed.text
+    assert status_of(store, number) == "Pending"
+
+
+def test_an_auditor_sees_no_action_and_may_not_act(console: Client, store: Store) -> None:
+    number = pending_order(store)
+    csrf = signed_in(console, store.credentials.issue(Role.AUDITOR, "audrey", "audrey"))
+    page = console.get(f"/console/orders/{number}")
+    assert page.status_code == 200
+    assert 'id="actions"' not in page.text
+    answer = console.post(
+        f"/console/orders/{number}/start", data={"start_count": "5", "csrf": csrf}
+    )
+    assert answer.status_code == 403
+    assert status_of(store, number) == "Pending"
+
+
+def test_a_changed_cookie_is_no_session(console: Client, store: Store) -> None:
+    signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    sealed = console.cookies[COOKIE]
+    payload, _, signature = sealed.partition(".")
+    console.cookies.set(COOKIE, payload[:-2] + "AA." + signature, path="/console")
+    answer = console.get("/console/orders", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/sign-in"
+
+
+def test_a_session_expires(console: Client, store: Store, clock: Clock) -> None:
+    signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    clock.now += LIFETIME - timedelta(seconds=1)
+    assert console.get("/console/", follow_redirects=False).status_code == 200
+    clock.now += timedelta(seconds=1)
+    assert console.get("/console/", follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_token_ends_its_session(console: Client, store: Store) -> None:
+    signed_in(console, store.credentials.issue(Role.OPERATOR, "bob", "bob"))
+    store.credentials.revoke_named(Role.OPERATOR, "bob")
+    assert console.get("/console/", follow_redirects=False).status_code == 303
+
+
+def test_over_tls_the_cookie_is_secure(settings: Settings, store: Store) -> None:
+    token = store.credentials.issue(Role.OPERATOR, "alice", "alice")
+    with TestClient(create_app(settings), base_url="https://console.example") as client:
+        answer = client.post("/console/sign-in", data={"token": token}, follow_redirects=False)
+    cookie = answer.headers["set-cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+
+
+def test_the_access_log_shows_who_but_no_token_or_cookie(
+    console: Client, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = store.credentials.issue(Role.OPERATOR, "alice", "alice")
+    with caplog.at_level(logging.INFO, logger="orderledger.access"):
+        signed_in(console, token)
+        console.get("/console/orders?link=https://example.com/secret-ish")
+    lines = [r.getMessage() for r in caplog.records if r.name == "orderledger.access"]
+    assert any("/console/orders" in line and "operator=alice" in line for line in lines)
+    text = "\n".join(lines)
+    assert token not in text
+    assert console.cookies[COOKIE] not in text
+    assert "secret-ish" not in text
+
+
+def test_every_worker_signs_with_the_stores_one_key(store: Store) -> None:
+    first = stored_console_secret(store.db)
+    assert stored_console_secret(store.db) == first
+    assert len(first) == 64

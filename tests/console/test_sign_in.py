@@ -14,13 +14,10 @@ from tests.console.conftest import Served, sign_in
 pytestmark = pytest.mark.slow
 
 
-def test_an_operator_signs_in_and_sees_the_overview(
-    staff: Page, served: Served, screenshots: Path
-) -> None:
+def test_an_operator_signs_in_and_sees_the_overview(staff: Page, served: Served) -> None:
     assert staff.locator("h1").inner_text().startswith("Overview")
     assert "alice" in staff.locator(".who").inner_text()
     assert staff.locator("nav a[aria-current=page]").inner_text() == "Overview"
-    staff.screenshot(path=str(screenshots / "overview.png"))
 
 
 def test_a_bad_token_is_refused_with_a_clear_word(

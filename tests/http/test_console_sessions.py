@@ -23,8 +23,10 @@ Client = TestClient  # type: ignore[type-arg]
 
 
 class Clock:
+    """Now, until a test moves it (the events a test records carry the real time)."""
+
     def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 18, 40, 5, tzinfo=UTC)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -131,7 +131,25 @@ def test_a_changed_cookie_is_no_session(console: Client, store: Store) -> None:
     console.cookies.set(COOKIE, payload[:-2] + "AA." + signature, path="/console")
     answer = console.get("/console/orders", follow_redirects=False)
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/console/sign-in"
+    assert answer.headers["location"] == "/console/sign-in?next=%2Fconsole%2Forders"
+
+
+def test_signing_in_comes_back_to_the_page_asked_for(console: Client, store: Store) -> None:
+    token = store.credentials.issue(Role.OPERATOR, "alice", "alice")
+    asked = console.get("/console/orders?status=Pending", follow_redirects=False)
+    sign_in = console.get(asked.headers["location"])
+    assert 'name="next" value="/console/orders?status=Pending"' in sign_in.text
+    back = console.post(
+        "/console/sign-in",
+        data={"token": token, "next": "/console/orders?status=Pending"},
+        follow_redirects=False,
+    )
+    assert back.headers["location"] == "/console/orders?status=Pending"
+    for elsewhere in ("https://evil.example/", "//evil.example/console/", "/api/v2"):
+        sent = console.post(
+            "/console/sign-in", data={"token": token, "next": elsewhere}, follow_redirects=False
+        )
+        assert sent.headers["location"] == "/console/"
 
 
 def test_a_session_expires(console: Client, store: Store, clock: Clock) -> None:

@@ -22,16 +22,19 @@ from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
 from tests.integration.servers import running_server
 
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
 CHROMIUM = Path("/usr/bin/chromium")
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"the console's browser tests need Debian's Chromium at {CHROMIUM} "
-        "(apt-get install chromium)",
-        allow_module_level=True,
-    )
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+@pytest.fixture(scope="module", autouse=True)
+def chromium_installed() -> None:
+    """Skip, saying why, where the browser is missing (before any server starts)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"the console's browser tests need Debian's Chromium at {CHROMIUM} "
+            "(apt-get install chromium)"
+        )
 
 
 @dataclass(frozen=True)

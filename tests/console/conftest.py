@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from orderledger.bootstrap import Store
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
 from tests.integration.servers import running_server
-
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 

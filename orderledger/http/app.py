@@ -17,12 +17,14 @@ from orderledger.domain.claims import utc_now
 from orderledger.http.api_v2 import API_PATH, ApiContext, ApiFront, answer, api_v2_endpoint
 from orderledger.http.audit import audit_api
 from orderledger.http.bearer import requires
+from orderledger.http.console import console_routes, console_templates
 from orderledger.http.dependencies import runtime_dependencies
 from orderledger.http.docs import ClosedStructs, documentation, documentation_assets
 from orderledger.http.fulfilment import fulfilment_api
 from orderledger.http.health import Operations, health_api
 from orderledger.http.metrics import ADD_BATCH, RequestTally
 from orderledger.http.observability import Observed
+from orderledger.storage.console_secret import console_secret
 from orderledger.storage.credentials import Role
 from orderledger.storage.faults import DATABASE_FAULTS
 from orderledger.storage.pool_use import pools_in_use
@@ -128,7 +130,14 @@ def create_app(
             audit_api(requires_auditor=requires(Role.AUDITOR, parts.reads)),
             documentation_assets(),
             *health_api(ops),
+            *console_routes(
+                console_secret(parts.store.db, settings.console_secret),
+                context,
+                parts.store.db,
+                parts.clock,
+            ),
         ],
+        template_config=console_templates(),
         dependencies=runtime_dependencies(parts),
         lifespan=[lifespan, ops.recording],
         # `serve` configures logging, the same in every worker (http/logs.py); Litestar's

@@ -19,6 +19,7 @@ from orderledger.storage.credentials import Role
 from orderledger.views.reads import ReadModels
 
 HOLDER = "bearer_token_holder"  # the request state's key for what the guard found
+HOLDER_ROLE = "token_holder_role"  # and its role, where the path does not say (the console)
 
 
 def requires(role: Role, reads: ReadModels) -> Guard:

@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from orderledger.http.bearer import HOLDER
+from orderledger.http.bearer import HOLDER, HOLDER_ROLE
 from orderledger.http.logs import ACCESS_LOGGER, ACCESS_TEXT, BatchedStreamHandler
 from orderledger.http.metrics import RequestTally
 from orderledger.http.parsing import ACTIONS
@@ -139,7 +139,8 @@ class Observed:
 
     @staticmethod
     def role_of(scope: dict[str, Any]) -> str:
-        return ROLES.get(scope["path"].split("/", 2)[1], "holder")
+        noted = scope.get("state", {}).get(HOLDER_ROLE)
+        return str(noted) if noted else ROLES.get(scope["path"].split("/", 2)[1], "holder")
 
     async def name_of(self, account: str) -> str:
         """The account's name, looked up the first time this worker meets it."""

@@ -153,3 +153,14 @@ def addresses(text: str) -> str:
                 f"expected IP addresses or networks separated by commas, or *; {part!r} is neither"
             ) from None
     return text
+
+
+CONSOLE_SECRET_MIN = 32
+
+
+def console_secret(text: str) -> str:
+    """A signing key given as text: empty (the store keeps one), or long enough to guess at
+    no better than a generated one."""
+    if text and len(text) < CONSOLE_SECRET_MIN:
+        raise ValueError(f"expected at least {CONSOLE_SECRET_MIN} characters (or unset)")
+    return text

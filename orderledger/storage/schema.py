@@ -22,6 +22,12 @@ CORE_TABLES = (
         position BIGINT NOT NULL
     )""",
     UPSTREAM_KEYS,
+    # The operator console's signing key when ORDERLEDGER_CONSOLE_SECRET is unset: one row,
+    # made by the first process that needs it (storage/console_secret.py).
+    """CREATE TABLE IF NOT EXISTS orderledger_console_secret (
+        id INTEGER PRIMARY KEY,
+        secret TEXT NOT NULL
+    )""",
 )
 
 

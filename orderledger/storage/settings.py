@@ -22,6 +22,7 @@ from orderledger.storage.environment import (
     SettingsError,
     addresses,
     boolean,
+    console_secret,
     declared,
     directory,
     not_shown,
@@ -168,6 +169,15 @@ class Settings:
         str,
         "",
         "a bearer token /metrics and /readyz require (unset: open)",
+        show=not_shown,
+        shown_in_repr=False,
+    )
+    console_secret: str = setting(
+        "ORDERLEDGER_CONSOLE_SECRET",
+        console_secret,
+        "",
+        "the key that signs the operator console's session cookies, at least 32 characters "
+        "(unset: one generated once and kept in the store, the same for every worker)",
         show=not_shown,
         shown_in_repr=False,
     )

@@ -38,6 +38,7 @@ class OrderFilter:
     service: int | None = None
     link: str | None = None
     since: datetime | None = None
+    until: datetime | None = None  # placed before this moment
     before: int | None = None  # the order number the page starts after (newest first)
     limit: int = 50
 
@@ -139,6 +140,9 @@ def orders_query(db: Database, wanted: OrderFilter) -> tuple[str, list[Any]]:
     if wanted.since is not None:
         conditions.append("o.placed_at >= %s")
         params.append(stamp(wanted.since))
+    if wanted.until is not None:
+        conditions.append("o.placed_at < %s")
+        params.append(stamp(wanted.until))
     if wanted.before is not None:
         rows = db.alone(
             f"SELECT placed_at FROM {ORDER_STATUS.table} WHERE number = %s", (wanted.before,)

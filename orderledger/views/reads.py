@@ -124,6 +124,12 @@ class ReadModels:
         rows = await self.query(HOLDER_SQL, lookup_params(token, role))
         return str(rows[0][0]) if rows else None
 
+    async def holder_of_hash(self, hashed: str, role: Role) -> str | None:
+        """Whose the token with this hash is in this role, as `holder` (a console session
+        keeps the hash, never the token); None: nobody's, revoked included."""
+        rows = await self.query(HOLDER_SQL, (hashed, role.value))
+        return str(rows[0][0]) if rows else None
+
     async def account_for_key(self, key: str) -> str | None:
         return await self.holder(key, Role.API)
 

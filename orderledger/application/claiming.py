@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from orderledger.application.ledger import Ledger
+from orderledger.application.linked import linked_of
 from orderledger.domain.claims import utc_now
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
 from orderledger.domain.order import Order
@@ -72,8 +73,9 @@ class WorkClaims:
         self.sweep(moment, pages=1)
         claimed: list[Order] = []
         after = 0
+        forwarded = sorted(linked_of(self.ledger).current())  # the upstreams' orders
         while len(claimed) < limit:
-            page = queue.claimable(self.db, ORDER, moment, after, services)
+            page = queue.claimable(self.db, ORDER, moment, after, services, forwarded)
             if not page:
                 break
             for number in page:

@@ -20,9 +20,15 @@ def numbers(db: Database, sql: str, params: Sequence[object]) -> list[int]:
 
 
 def claimable(
-    db: Database, kind: str, now: datetime, after: int, services: Sequence[int] = ()
+    db: Database,
+    kind: str,
+    now: datetime,
+    after: int,
+    services: Sequence[int] = (),
+    excluded: Sequence[int] = (),
 ) -> list[int]:
-    """The oldest unclaimed (or expired) and due work after number `after`, one page."""
+    """The oldest unclaimed (or expired) and due work after number `after`, one page: of
+    `services` only if given, of none of `excluded` (the services upstreams fulfil)."""
     at = micros(now)
     sql = (
         f"SELECT number FROM {TABLE} WHERE kind = %s AND number > %s "
@@ -35,6 +41,9 @@ def claimable(
             return []
         sql += f" AND service IN ({', '.join(['%s'] * len(known))})"
         params += known
+    if excluded:
+        sql += f" AND service NOT IN ({', '.join(['%s'] * len(excluded))})"
+        params += list(excluded)
     return numbers(db, sql + f" ORDER BY number LIMIT {PAGE}", params)
 
 

@@ -52,6 +52,15 @@ class Client(Protocol):
     def balance(self) -> Any: ...
 
 
+@dataclass(frozen=True)
+class Standing:
+    """For the metrics: each upstream's (short of funds, backing us off), and the outcomes
+    of the orders sent since the last look."""
+
+    upstreams: dict[str, tuple[bool, bool]]
+    outcomes: dict[str, int]
+
+
 @dataclass
 class Pause:
     until: datetime
@@ -80,6 +89,8 @@ class Forwarder:
         self.unrecorded: dict[int, Callable[[], object]] = {}
         self.unsent: set[int] = set()  # attempts whose recording failed: never sent
         self.synced_at: datetime | None = None
+        self.should_stop: Callable[[], bool] = lambda: False  # checked between two orders
+        self.outcomes: dict[str, int] = {}
 
     # ---- one round -----------------------------------------------------------------------
 
@@ -130,6 +141,8 @@ class Forwarder:
                 break
             for number in page:
                 after = number
+                if self.should_stop():
+                    return sent
                 if not self.forwarding(number, links):
                     continue
                 sent += 1
@@ -164,6 +177,7 @@ class Forwarder:
         self.record(order.number, link.upstream, outcome)
 
     def record(self, number: int, upstream: str, outcome: Outcome) -> None:
+        self.outcomes[outcome.kind] = self.outcomes.get(outcome.kind, 0) + 1
         record = self.recorder(number, upstream, outcome)
         try:
             record()
@@ -188,6 +202,16 @@ class Forwarder:
                 self.pause(upstream, outcome.retry_after)
                 return lambda: ledger.forward_not_placed(number, outcome.value)
         return lambda: ledger.forward_in_doubt(number, outcome.value)
+
+    def standing(self) -> Standing:
+        now = self.clock()
+        names = {link.upstream for link in self.links.current().values()} | set(self.paused)
+        upstreams = {
+            name: (self.short(name), name in self.paused and now < self.paused[name].until)
+            for name in sorted(names)
+        }
+        outcomes, self.outcomes = self.outcomes, {}
+        return Standing(upstreams, outcomes)
 
     # ---- an upstream's pauses ------------------------------------------------------------
 
@@ -258,12 +282,14 @@ class Forwarder:
         """Ask each upstream about every forwarded order once, a batch of at most 100 at a
         time, the longest unasked first; one order's bad answer holds up no other."""
         for upstream in forwards.forwarding_upstreams(self.db):
+            if self.should_stop():
+                return
             if self.paused.get(upstream) and now < self.paused[upstream].until:
                 continue
             self.sync_upstream(upstream, micros(now))
 
     def sync_upstream(self, upstream: str, round_started: int) -> None:
-        while True:
+        while not self.should_stop():
             batch = forwards.due_for_check(self.db, upstream, round_started)
             if not batch:
                 return

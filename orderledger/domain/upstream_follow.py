@@ -45,7 +45,7 @@ def follow(order: Order, answer: UpstreamAnswer, by: Reporter, now: datetime) ->
     remains = order.remains if answer.remains is None else max(answer.remains, 0)
     match answer.status:
         case OrderStatus.IN_PROGRESS:
-            started(order, answer.start_count, by, now)
+            started(order, answer.start_count, by, now, always=True)
             delivered = order.charged_quantity - min(remains, order.charged_quantity)
             if delivered > order.delivered:
                 order.report_delivery(delivered, by, now)
@@ -69,9 +69,12 @@ def follow(order: Order, answer: UpstreamAnswer, by: Reporter, now: datetime) ->
     return ZERO
 
 
-def started(order: Order, start_count: int | None, by: Reporter, now: datetime) -> None:
-    """The upstream has started it: Started once, with the start count it gave (0 unknown)."""
-    if order.status is not OrderStatus.IN_PROGRESS:
+def started(
+    order: Order, start_count: int | None, by: Reporter, now: datetime, always: bool = False
+) -> None:
+    """The upstream has started it: Started once, with the start count it gave (0 unknown);
+    an order that ended at once (`always` False) only when the answer gives a start count."""
+    if order.status is not OrderStatus.IN_PROGRESS and (always or start_count):
         order.start(max(start_count or 0, 0), by, now)
 
 
@@ -90,7 +93,7 @@ def follow_subscription(
     status is followed, its ending refunds what it still costs."""
     match status:
         case OrderStatus.IN_PROGRESS:
-            started(order, start_count, by, now)
+            started(order, start_count, by, now, always=True)
         case OrderStatus.COMPLETED | OrderStatus.PARTIAL:
             return order.complete(by, now) or ZERO
         case OrderStatus.CANCELED | OrderStatus.REFUNDED:

@@ -31,6 +31,7 @@ ADDED_SINCE = {
     "TokenHolder.Named",
     "TokenHolder.Revoked",
     # upstream providers (issue 14)
+    "Order.CancelForwarded",
     "Order.ForwardAttempted",
     "Order.ForwardInDoubt",
     "Order.ForwardNotPlaced",

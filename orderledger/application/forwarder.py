@@ -21,17 +21,19 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from orderledger.application.forward_outcomes import Outcome, outcome_of
+from orderledger.application.forwards import forwarder
 from orderledger.application.ledger import Ledger
 from orderledger.application.linked import Link, LinkedServices
 from orderledger.domain.claims import utc_now
 from orderledger.domain.errors import InvalidTransition, LedgerError, UnknownOrder
 from orderledger.domain.forward_fields import add_fields
 from orderledger.domain.order import ForwardState, Order
+from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.projections.work_queue import ORDER, micros
 from orderledger.storage.database import Database
 from orderledger.storage.upstream_checks import UpstreamChecks
 from orderledger.upstream.answers import NotFound, StatusAnswer
-from orderledger.upstream.errors import BackOff, UpstreamError
+from orderledger.upstream.errors import BackOff, FundsShort, Refused, UpstreamError
 from orderledger.views import forwards
 from orderledger.views import work_queue as queue
 
@@ -49,6 +51,8 @@ class Client(Protocol):
     def add(self, fields: Mapping[str, str]) -> str: ...
     def status_many(self, ids: Sequence[str]) -> Mapping[str, Any]: ...
     def cancel_many(self, ids: Sequence[str]) -> Any: ...
+    def refill(self, order_id: str) -> str: ...
+    def refill_status_many(self, ids: Sequence[str]) -> Mapping[str, Any]: ...
     def balance(self) -> Any: ...
 
 
@@ -91,6 +95,7 @@ class Forwarder:
         self.synced_at: datetime | None = None
         self.should_stop: Callable[[], bool] = lambda: False  # checked between two orders
         self.outcomes: dict[str, int] = {}
+        self.refills_unanswered: set[int] = set()
 
     # ---- one round -----------------------------------------------------------------------
 
@@ -103,7 +108,9 @@ class Forwarder:
         sent = self.forward_waiting(links)
         self.forward_cancels()
         now = self.clock()
-        if self.synced_at is None or now - self.synced_at >= self.sync_every:
+        due = self.synced_at is None or now - self.synced_at >= self.sync_every
+        self.forward_refills(sync=due)
+        if due:
             self.sync(now)
             self.synced_at = now
         return sent
@@ -275,6 +282,79 @@ class Forwarder:
             for upstream_order, number in numbers.items():
                 said = answers.get(upstream_order) if isinstance(answers, Mapping) else None
                 self.ledger.record_cancel_forwarded(number, str(said or "sent"))
+
+    # ---- refills ------------------------------------------------------------------------
+
+    def forward_refills(self, sync: bool) -> None:
+        """Ask the upstream for each refill of a forwarded order, and (`sync`) follow the
+        status of those it took. A refill whose request had no answer is asked again at
+        the next sync: the upstream keeps one open refill per order, so a second request
+        of one it took is refused, and that refusal is recorded as its rejection."""
+        polled: dict[str, dict[str, int]] = {}
+        for number in queue.upstream_refills(self.db):
+            if self.should_stop():
+                return
+            try:
+                refill = self.ledger.refill(number)
+            except LedgerError:
+                continue
+            if refill.upstream is None or refill.status.is_finished or self.held(refill.upstream):
+                continue
+            if refill.upstream_refill is not None:
+                polled.setdefault(refill.upstream, {})[refill.upstream_refill] = number
+            elif sync or number not in self.refills_unanswered:
+                self.send_refill(refill)
+        if sync:
+            for upstream, numbers in polled.items():
+                self.follow_refills(upstream, numbers)
+
+    def send_refill(self, refill: Refill) -> None:
+        assert refill.upstream is not None
+        order = self.ledger.order(refill.order_number)
+        if order is None or order.upstream_order is None:
+            return
+        by = forwarder(refill.upstream)
+        try:
+            upstream_refill = self.clients(refill.upstream).refill(order.upstream_order)
+        except (FundsShort, Refused) as error:
+            self.ledger.reject_refill(refill.number, error.reason, by)
+        except BackOff as error:
+            self.pause(refill.upstream, error.retry_after)
+        except UpstreamError as error:
+            log.warning("refill %s: no answer from %s: %s", refill.number, refill.upstream, error)
+            self.refills_unanswered.add(refill.number)
+        else:
+            self.refills_unanswered.discard(refill.number)
+            self.ledger.record_refill_forwarded(refill.number, upstream_refill)
+
+    def follow_refills(self, upstream: str, numbers: Mapping[str, int]) -> None:
+        ids = list(numbers)
+        for start in range(0, len(ids), forwards.BATCH):
+            batch = ids[start : start + forwards.BATCH]
+            try:
+                answers = self.clients(upstream).refill_status_many(batch)
+            except BackOff as error:
+                self.pause(upstream, error.retry_after)
+                return
+            except UpstreamError as error:
+                log.warning("upstream %s: refill status failed: %s", upstream, error)
+                return
+            for upstream_refill in batch:
+                said = answers.get(upstream_refill)
+                if not isinstance(said, RefillStatus):
+                    log.warning(
+                        "refill %s: unreadable status at %s: %s",
+                        numbers[upstream_refill],
+                        upstream,
+                        said,
+                    )
+                    continue
+                try:
+                    self.ledger.follow_upstream_refill(numbers[upstream_refill], said)
+                except LedgerError as error:
+                    log.warning(
+                        "refill %s: cannot follow %s: %s", numbers[upstream_refill], said, error
+                    )
 
     # ---- status sync ---------------------------------------------------------------------
 

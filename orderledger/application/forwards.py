@@ -19,6 +19,7 @@ from orderledger.application.upstreams import Upstreams
 from orderledger.domain.claims import STAFF, Reporter, utc_now
 from orderledger.domain.money import ZERO
 from orderledger.domain.order import Order
+from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.upstream import Upstream
 from orderledger.domain.upstream_follow import UpstreamAnswer, follow
 
@@ -133,6 +134,26 @@ class Forwards(Fulfilment, Upstreams):
             return follow(order, answer, forwarder(order.upstream), moment)
 
         return self._forwarding(number, decide)
+
+    def record_refill_forwarded(self, number: int, upstream_refill: str) -> Refill:
+        """The upstream took the refill as `upstream_refill`: its status is followed."""
+        return self.on_refill(number, lambda refill: refill.forwarded_upstream(upstream_refill))
+
+    def follow_upstream_refill(self, number: int, status: RefillStatus) -> Refill:
+        """The upstream's status of the refill, recorded as a bot's report of it would be."""
+        refill = self.refill(number)
+        assert refill.upstream is not None
+        by = forwarder(refill.upstream)
+        match status:
+            case RefillStatus.IN_PROGRESS if refill.status is RefillStatus.PENDING:
+                return self.start_refill(number, by)
+            case RefillStatus.COMPLETED:
+                return self.complete_refill(number, by)
+            case RefillStatus.REJECTED:
+                return self.reject_refill(number, "rejected at the upstream", by)
+            case RefillStatus.FAILED:
+                return self.fail_refill(number, "failed at the upstream", by)
+        return refill
 
     # ---- an operator resolves an order in doubt --------------------------------------------
 

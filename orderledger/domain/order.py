@@ -23,7 +23,7 @@ from orderledger.domain.errors import (
 )
 from orderledger.domain.ids import order_id
 from orderledger.domain.money import ZERO, charge_for, share_of
-from orderledger.domain.refill import Refill
+from orderledger.domain.refill import Refill, forwarder_name
 
 
 class OrderStatus(str, Enum):
@@ -76,7 +76,7 @@ class Order(Aggregate):
     @staticmethod
     def forwarder(upstream: str) -> str:
         """The name the forwarder claims and reports an order under for `upstream`."""
-        return f"upstream:{upstream}"
+        return forwarder_name(upstream)
 
     @staticmethod
     def create_id(number: int) -> UUID:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orderledger.domain.order import Order, OrderStatus, subscription_end
-from orderledger.domain.refill import Refill, RefillStatus
+from orderledger.domain.refill import Refill, RefillStatus, forwarder_name
 from orderledger.projections.base import Projection
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -125,6 +125,10 @@ def evolve_refill(row: WorkRow, event: Any) -> WorkRow | None:
             )
         case Refill.ClaimReleased():
             return released(row)
+        case Refill.AssignedToUpstream():
+            return replace(row, claimed_by=forwarder_name(event.upstream), claim_expires_at=NEVER)
+        case Refill.ForwardedUpstream():
+            return row
         case Refill.Started():
             return replace(row, status=RefillStatus.IN_PROGRESS.value)
     return None  # completed, rejected or failed
@@ -177,6 +181,7 @@ WORK_QUEUE = Projection(
         Refill.Requested,
         Refill.Claimed,
         Refill.ClaimReleased,
+        Refill.AssignedToUpstream,
         Refill.Started,
         Refill.Completed,
         Refill.Rejected,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from orderledger.projections.work_queue import ORDER, WORK_QUEUE, micros
+from orderledger.domain.refill import forwarder_name
+from orderledger.projections.work_queue import ORDER, REFILL, WORK_QUEUE, micros
 from orderledger.storage.database import Database
 
 TABLE = WORK_QUEUE.table
@@ -72,4 +73,14 @@ def cancel_requests(db: Database, limit: int = 100) -> list[int]:
         f"SELECT number FROM {TABLE} WHERE kind = %s AND cancel_requested "
         f"ORDER BY number LIMIT {int(limit)}",
         [ORDER],
+    )
+
+
+def upstream_refills(db: Database) -> list[int]:
+    """Open refills of forwarded orders: the forwarder's to ask for, and to follow."""
+    return numbers(
+        db,
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND claimed_by LIKE %s "
+        "ORDER BY number LIMIT 1000",
+        [REFILL, forwarder_name("%")],
     )

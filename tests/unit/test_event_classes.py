@@ -39,6 +39,8 @@ ADDED_SINCE = {
     "Order.Forwarded",
     "Order.UpstreamCostReported",
     "Order.UpstreamOrderAttached",
+    "Refill.AssignedToUpstream",
+    "Refill.ForwardedUpstream",
     "Service.LinkedToUpstream",
     "Service.UnlinkedFromUpstream",
     "Upstream.Added",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 
 from orderledger.domain.claims import STAFF, SWEEP, Reporter
 from orderledger.domain.errors import ClaimTaken, InvalidTransition
 from orderledger.domain.order import ForwardState, Order, OrderStatus
+from orderledger.domain.refill import Refill
 from tests.unit.test_aggregate_rules import given, new_events, order, refused
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -185,3 +187,21 @@ def test_the_sweep_never_releases_a_forwarded_order() -> None:
         assert new_events(taken) == []
         assert taken.claimed_by == "upstream:bulk"
     assert SWEEP.staff
+
+
+def test_a_refill_of_a_forwarded_order_is_the_upstreams_and_never_a_bots() -> None:
+    refill = Refill(number=3, order_number=7, account_id=uuid4())
+    refill.assign_upstream("bulk")
+    refill.assign_upstream("bulk")
+    assert new_events(refill) == ["Requested", "AssignedToUpstream"]
+    with refused(ClaimTaken, "refill 3 is for upstream bulk"):
+        refill.claim("bot-1", timedelta(minutes=5), NOW)
+    with refused(ClaimTaken, "refill 3 is for upstream bulk"):
+        refill.complete(BOT, NOW)
+    assert refill.forwarded_upstream("700") and not refill.forwarded_upstream("700")
+    with refused(InvalidTransition, "refill 3 is already upstream refill 700"):
+        refill.forwarded_upstream("701")
+    assert refill.start(FORWARDER, NOW) and refill.complete(FORWARDER, NOW)
+    assert new_events(refill) == ["ForwardedUpstream", "Started", "Completed"]
+    refill.release_expired_claim(NOW + timedelta(days=1))
+    assert new_events(refill) == []

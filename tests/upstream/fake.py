@@ -32,6 +32,8 @@ class FakeUpstream:
     # "refuse", "503", "connect"; an empty list places each.
     faults: list[str] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # ids whose status is garbage
+    refills: dict[str, str] = field(default_factory=dict)  # refill id -> its status
+    refill_of: dict[str, str] = field(default_factory=dict)  # order id -> its refill id
     status_calls: list[list[str]] = field(default_factory=list)
     adds: int = 0
 
@@ -46,6 +48,10 @@ class FakeUpstream:
                 return self.status(form["orders"].split(","))
             case "cancel":
                 return self.cancel(form["orders"].split(","))
+            case "refill":
+                return self.refill(form["order"])
+            case "refill_status":
+                return self.refill_status(form["refills"].split(","))
             case "balance":
                 return answer({"balance": "10.00000", "currency": "USD"})
         return answer({"error": "Invalid action"}, 400)
@@ -94,6 +100,17 @@ class FakeUpstream:
         for i in ids:
             self.orders[i].cancel_asked = True
             items.append({"order": int(i), "cancel": RECEIVED})
+        return answer(items)
+
+    def refill(self, order: str) -> httpx.Response:
+        if order not in self.orders or order in self.refill_of:
+            return answer({"error": "Order cannot be refilled"})
+        number = str(700 + len(self.refills))
+        self.refills[number], self.refill_of[order] = "Pending", number
+        return answer({"refill": number})
+
+    def refill_status(self, ids: list[str]) -> httpx.Response:
+        items = [{"refill": int(i), "status": self.refills[i]} for i in ids]
         return answer(items)
 
     def set(self, number: str, status: str, remains: int, charge: str = "1.00000") -> None:

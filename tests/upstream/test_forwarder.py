@@ -19,6 +19,7 @@ from orderledger.bootstrap import Store
 from orderledger.domain.account import Account
 from orderledger.domain.errors import ClaimTaken
 from orderledger.domain.order import ForwardState, Order, OrderStatus
+from orderledger.domain.refill import RefillStatus
 from orderledger.views import forwards
 from tests.conftest import entry, open_account, settle
 from tests.fulfilment.support import Clock
@@ -61,7 +62,7 @@ def world(store: Store) -> Iterator[World]:
     ledger = store.ledger
     ledger.sync_services(
         [
-            entry(LINKED, cancel=True),
+            entry(LINKED, cancel=True, refill=True),
             entry(COMMENTS, "Custom Comments", rate=Decimal("10"), min=1, max=100),
             entry(OWN),
         ]
@@ -241,3 +242,23 @@ def test_an_order_canceled_before_it_was_sent_is_canceled_here(world: World) -> 
     world.round()
     assert world.upstream.adds == 0
     assert world.order(number).status is OrderStatus.CANCELED
+
+
+def test_a_refill_of_a_forwarded_order_is_asked_of_the_upstream_and_followed(
+    world: World,
+) -> None:
+    number = world.place()
+    world.round()
+    upstream_order = str(world.order(number).upstream_order)
+    world.upstream.set(upstream_order, "Completed", remains=0)
+    world.sync()
+    refill = world.store.ledger.request_refill(world.account.id, number)
+    claimed = WorkClaims(world.store.ledger, world.store.db).claim_refills("bot-1", limit=5)
+    assert claimed == []  # the bots never get it
+    world.round()
+    upstream_refill = world.upstream.refill_of[upstream_order]
+    assert world.store.ledger.refill(refill.number).upstream_refill == upstream_refill
+    world.upstream.refills[upstream_refill] = "Completed"
+    world.sync()
+    assert world.store.ledger.refill(refill.number).status is RefillStatus.COMPLETED
+    assert world.order(number).open_refill is None

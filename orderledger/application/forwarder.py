@@ -96,6 +96,7 @@ class Forwarder:
         self.should_stop: Callable[[], bool] = lambda: False  # checked between two orders
         self.outcomes: dict[str, int] = {}
         self.refills_unanswered: set[int] = set()
+        self.ended: set[str] = set()  # orders whose last answer ended them: checks to drop
 
     # ---- one round -----------------------------------------------------------------------
 
@@ -361,6 +362,10 @@ class Forwarder:
     def sync(self, now: datetime) -> None:
         """Ask each upstream about every forwarded order once, a batch of at most 100 at a
         time, the longest unasked first; one order's bad answer holds up no other."""
+        # Orders that ended at the last sync: the read model has them ended by now, so their
+        # checks can go (forgotten at once, one lagging there would be asked again at once).
+        self.checks.forget(self.ended)
+        self.ended.clear()
         for upstream in forwards.forwarding_upstreams(self.db):
             if self.should_stop():
                 return
@@ -382,13 +387,15 @@ class Forwarder:
                 log.warning("upstream %s: status failed: %s", upstream, error)
                 return
             for polled in batch:
-                self.follow(polled, answers.get(polled.upstream_order))
+                if self.follow(polled, answers.get(polled.upstream_order)):
+                    self.ended.add(polled.order_id)
             self.checks.mark([p.order_id for p in batch], round_started)
 
-    def follow(self, polled: forwards.Polled, answer: object) -> None:
+    def follow(self, polled: forwards.Polled, answer: object) -> bool:
+        """Record what the answer says of the order; True if the order has ended."""
         try:
             if isinstance(answer, StatusAnswer):
-                self.ledger.follow_upstream(polled.number, answer)
+                return self.ledger.follow_upstream(polled.number, answer).status.is_finished
             elif isinstance(answer, NotFound):
                 self.ledger.forward_in_doubt(
                     polled.number,
@@ -405,3 +412,4 @@ class Forwarder:
             )
         except Exception:
             log.exception("order %s: its upstream status could not be recorded", polled.number)
+        return False

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from orderledger.bootstrap import Store
@@ -71,6 +72,14 @@ def test_orders_are_forwarded_with_their_fields_and_their_status_follows_the_ups
         numbers = [default, comments, drip, poll]
         eventually(lambda: forwarded(chain, numbers), what="every order forwarded")
         assert len(placed(chain.upstream)) == 4
+        metrics = chain.downstream_server.url.replace("/api/v2", "/metrics")
+        eventually(
+            lambda: (
+                'orderledger_upstream_forwards_total{outcome="placed"} 4.0'
+                in httpx.get(metrics, timeout=10).text
+            ),
+            what="the forwarder's figures in /metrics",
+        )
         for number in numbers:
             mine, theirs = chain.order(number), chain.upstream_order(number)
             assert (theirs.link, theirs.quantity, theirs.runs, theirs.interval) == (

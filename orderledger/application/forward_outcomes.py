@@ -7,11 +7,15 @@ from dataclasses import dataclass
 
 from orderledger.upstream.errors import BackOff, FundsShort, OutcomeUnknown, Refused, UpstreamError
 
+# The upstream takes one active order per link from us, whichever of our accounts placed it:
+# the order is not refused, it waits for the earlier one to end.
+ACTIVE_LINK = "active order with this link"
+
 
 @dataclass(frozen=True)
 class Outcome:
-    # placed (value: the upstream's order id), funds, refused, back off (value: the reason),
-    # unknown (value: why it is not known)
+    # placed (value: the upstream's order id), funds, refused, link busy, back off (value:
+    # the reason), unknown (value: why it is not known)
     kind: str
     value: str
     retry_after: float | None = None
@@ -25,6 +29,8 @@ def outcome_of(send: Callable[[], str]) -> Outcome:
     except FundsShort as error:
         return Outcome("funds", reason(error) or "Not enough funds on balance")
     except Refused as error:
+        if ACTIVE_LINK in reason(error).lower():
+            return Outcome("link busy", reason(error))
         return Outcome("refused", reason(error))
     except BackOff as error:
         return Outcome("back off", reason(error), error.retry_after)

@@ -44,6 +44,7 @@ LONGEST_PAUSE = timedelta(minutes=2)
 FUNDS_FIRST_WAIT = timedelta(seconds=30)  # funds short: the first retry, doubling
 FUNDS_LONGEST_WAIT = timedelta(minutes=15)
 INTERRUPTED = "interrupted: the forwarder stopped before it recorded the outcome"
+LINK_BUSY_WAIT = timedelta(minutes=1)  # the upstream has an active order with the same link
 PER_ROUND = 100  # orders sent per round at most: a round ends often, to stop or to sync
 
 
@@ -96,6 +97,7 @@ class Forwarder:
         self.should_stop: Callable[[], bool] = lambda: False  # checked between two orders
         self.outcomes: dict[str, int] = {}
         self.refills_unanswered: set[int] = set()
+        self.later: dict[int, datetime] = {}  # orders to try again only after a while
         self.ended: set[str] = set()  # orders whose last answer ended them: checks to drop
 
     # ---- one round -----------------------------------------------------------------------
@@ -160,6 +162,10 @@ class Forwarder:
 
     def forwarding(self, number: int, links: Mapping[int, Link]) -> bool:
         """Send one order if it is still waiting; False if it was not sent."""
+        if number in self.later:
+            if self.clock() < self.later[number]:
+                return False
+            del self.later[number]
         order = self.ledger.order(number)
         if order is None or order.service_number not in links:
             return False
@@ -208,6 +214,9 @@ class Forwarder:
                 return lambda: ledger.forward_refused(number, outcome.value)
             case "back off":
                 self.pause(upstream, outcome.retry_after)
+                return lambda: ledger.forward_not_placed(number, outcome.value)
+            case "link busy":
+                self.later[number] = self.clock() + LINK_BUSY_WAIT
                 return lambda: ledger.forward_not_placed(number, outcome.value)
         return lambda: ledger.forward_in_doubt(number, outcome.value)
 

@@ -12,6 +12,7 @@ import httpx
 
 from orderledger.upstream.client import UpstreamClient
 
+ACTIVE = "You have active order with this link. Please wait until order being completed."
 RECEIVED = "Your cancellation request has been received."
 
 
@@ -66,6 +67,8 @@ class FakeUpstream:
             return answer({"error": "Not enough funds on balance"})
         if fault == "refuse":
             return answer({"error": "Incorrect link"})
+        if fault == "busy link":
+            return answer({"error": ACTIVE})
         if fault == "503":
             return answer({"error": "busy"}, 503)
         self.adds += 1

@@ -145,6 +145,18 @@ def test_a_refused_order_fails_with_the_upstreams_reason_and_a_full_refund(world
     assert events[-2:] == ["ForwardNotPlaced", "Failed"]
 
 
+def test_an_order_whose_link_is_busy_upstream_waits_instead_of_failing(world: World) -> None:
+    number = world.place()
+    world.upstream.faults = ["busy link"]
+    world.round()
+    world.round()
+    assert world.order(number).status is OrderStatus.PENDING
+    assert world.order(number).forward_attempts == 1  # not tried again at once
+    world.clock.advance(minutes=1)
+    world.round()
+    assert world.order(number).forward_state is ForwardState.FORWARDED
+
+
 def test_funds_short_holds_the_orders_and_retries_later(world: World) -> None:
     first, second = world.place(), world.place()
     world.upstream.faults = ["funds"]

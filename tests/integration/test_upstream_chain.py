@@ -198,4 +198,6 @@ def test_kill_9_while_forwarding_100_orders_places_none_twice(
             assert {chain.upstream_order(n).link for n in numbers} == {
                 o.link for o in upstream_orders
             }
-    assert Decimal(0) <= chain.downstream.ledger.account("network").balance
+        verified = cli(settings, "projections", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert chain.downstream.ledger.account("network").balance == Decimal("970")  # 100 × 0.30

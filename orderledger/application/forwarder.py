@@ -29,6 +29,7 @@ from orderledger.domain.errors import InvalidTransition, LedgerError, UnknownOrd
 from orderledger.domain.forward_fields import add_fields
 from orderledger.domain.order import ForwardState, Order
 from orderledger.domain.refill import Refill, RefillStatus
+from orderledger.domain.upstream import Upstream
 from orderledger.projections.work_queue import ORDER, micros
 from orderledger.storage.database import Database
 from orderledger.storage.upstream_checks import UpstreamChecks
@@ -99,12 +100,14 @@ class Forwarder:
         self.refills_unanswered: set[int] = set()
         self.later: dict[int, datetime] = {}  # orders to try again only after a while
         self.ended: set[str] = set()  # orders whose last answer ended them: checks to drop
+        self.upstreams: dict[str, Upstream | None] = {}
 
     # ---- one round -----------------------------------------------------------------------
 
     def round(self) -> int:
         """Settle what an earlier forwarder left, send up to PER_ROUND waiting orders, pass
         on cancel requests, and poll the upstreams when a sync is due; the orders sent."""
+        self.upstreams.clear()
         self.record_unrecorded()
         self.settle_interrupted()
         links = self.links.current()
@@ -120,8 +123,8 @@ class Forwarder:
 
     def record_unrecorded(self) -> None:
         for number, record in list(self.unrecorded.items()):
-            record()
             del self.unrecorded[number]
+            self.recording(number, record)
 
     def settle_interrupted(self) -> None:
         """An attempt still `sending` that this forwarder is not holding was left by one that
@@ -192,9 +195,15 @@ class Forwarder:
 
     def record(self, number: int, upstream: str, outcome: Outcome) -> None:
         self.outcomes[outcome.kind] = self.outcomes.get(outcome.kind, 0) + 1
-        record = self.recorder(number, upstream, outcome)
+        self.recording(number, self.recorder(number, upstream, outcome))
+
+    def recording(self, number: int, record: Callable[[], object]) -> None:
+        """Record an outcome; one the database did not take is kept to record first in the
+        next round (its order stays `sending` meanwhile, never sent again)."""
         try:
             record()
+        except LedgerError as error:  # the order moved on meanwhile (staff ended it, say)
+            log.error("order %s: the upstream's outcome could not be recorded: %s", number, error)
         except Exception:
             self.unrecorded[number] = record
             raise
@@ -206,6 +215,7 @@ class Forwarder:
                 self.funds_back(upstream)
                 return lambda: ledger.record_forwarded(number, outcome.value)
             case "funds":
+                self.upstreams.pop(upstream, None)
                 retry_at = self.funds_short(upstream)
                 return lambda: ledger.forward_short_of_funds(
                     number, upstream, outcome.value, retry_at
@@ -238,7 +248,7 @@ class Forwarder:
         pause = self.paused.get(upstream)
         if pause is not None and now < pause.until:
             return True
-        source = self.ledger.upstream(upstream)
+        source = self.upstream(upstream)
         if source is None:
             return True  # linked to an upstream that is not there: nothing to send to
         return bool(source.funds_short and source.retry_at is not None and now < source.retry_at)
@@ -261,9 +271,16 @@ class Forwarder:
         self.paused.pop(upstream, None)
         if self.funds_wait.pop(upstream, None) is not None or self.short(upstream):
             self.ledger.upstream_funds_restored(upstream)
+            self.upstreams.pop(upstream, None)
+
+    def upstream(self, name: str) -> Upstream | None:
+        """The upstream as this round read it (each round reads it once)."""
+        if name not in self.upstreams:
+            self.upstreams[name] = self.ledger.upstream(name)
+        return self.upstreams[name]
 
     def short(self, upstream: str) -> bool:
-        source = self.ledger.upstream(upstream)
+        source = self.upstream(upstream)
         return bool(source is not None and source.funds_short)
 
     # ---- cancels -------------------------------------------------------------------------

@@ -64,6 +64,11 @@ def forwarded(chain: Chain, numbers: list[int]) -> bool:
 def test_orders_are_forwarded_with_their_fields_and_their_status_follows_the_upstream(
     chain: Chain, settings: Settings
 ) -> None:
+    # An order the upstream will not know: as if its `add` had answered with another id.
+    ledger, network = chain.downstream.ledger, chain.downstream.ledger.account("network")
+    unknown = ledger.place_order(network.id, 1, {"link": "https://x/z", "quantity": "100"})
+    ledger.begin_forward(unknown.number, "bulk", DEFAULT)
+    ledger.record_forwarded(unknown.number, "999999")
     with chain.upstream_server.running(), chain.downstream_server.running():
         default = chain.add(LOCAL[DEFAULT], link="https://x/a", quantity="1000")
         comments = chain.add(LOCAL[COMMENTS], link="https://x/b", comments="one\ntwo\nthree")
@@ -71,7 +76,7 @@ def test_orders_are_forwarded_with_their_fields_and_their_status_follows_the_ups
         poll = chain.add(LOCAL[POLL], link="https://x/d", quantity="200", answer_number="2")
         numbers = [default, comments, drip, poll]
         eventually(lambda: forwarded(chain, numbers), what="every order forwarded")
-        assert len(placed(chain.upstream)) == 4
+        assert len(placed(chain.upstream)) == 4  # the one with a made-up id was never sent
         metrics = chain.downstream_server.url.replace("/api/v2", "/metrics")
         eventually(
             lambda: (
@@ -118,6 +123,8 @@ def test_orders_are_forwarded_with_their_fields_and_their_status_follows_the_ups
         partial = chain.status(comments)
         assert (partial["remains"], partial["charge"]) == ("1", "0.02400")  # 36 less a third
         assert chain.status(drip)["charge"] == "0.00000"
+        lost = chain.order(unknown.number)  # only this one is in doubt
+        assert lost.forward_state is ForwardState.IN_DOUBT and "Incorrect order ID" in lost.doubt
         eventually(lambda: chain.order(default).upstream_cost is not None, what="the cost")
 
     history = cli(settings, "orders", "history", str(default))

@@ -113,5 +113,15 @@ class WorkClaims:
         return claimed
 
     def cancel_requests(self) -> list[Order]:
+        """The network's cancel requests for the bots (those of forwarded orders, and of
+        linked services' orders, are the forwarder's)."""
+        linked = linked_of(self.ledger).current()
         orders = (self.ledger.order(n) for n in queue.cancel_requests(self.db))
-        return [o for o in orders if o is not None and not o.status.is_finished]
+        return [
+            o
+            for o in orders
+            if o is not None
+            and not o.status.is_finished
+            and o.forward_state is None
+            and o.service_number not in linked
+        ]

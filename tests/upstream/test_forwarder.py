@@ -238,6 +238,8 @@ def test_a_cancel_request_is_passed_on_once_and_its_end_mirrored(world: World) -
     number = world.place()
     world.round()
     world.store.ledger.request_cancel(world.account.id, number)
+    settle(world.store)
+    assert WorkClaims(world.store.ledger, world.store.db).cancel_requests() == []  # not a bot's
     world.round()
     world.round()
     upstream_order = str(world.order(number).upstream_order)

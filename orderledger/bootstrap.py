@@ -33,6 +33,7 @@ from orderledger.storage.schema import lock as schema_lock
 from orderledger.storage.sequences import DatabaseSequences
 from orderledger.storage.settings import Settings
 from orderledger.storage.sqlite import SQLiteBackend
+from orderledger.storage.upstream_keys import UpstreamKeys
 from orderledger.views.event_tail import EventTable
 from orderledger.views.reads import ReadModels
 
@@ -61,9 +62,11 @@ class Store:
     db: Database
     ledger: Ledger
     credentials: Credentials = field(init=False)
+    upstream_keys: UpstreamKeys = field(init=False)
 
     def __post_init__(self) -> None:
         self.credentials = Credentials(self.db)
+        self.upstream_keys = UpstreamKeys(self.db)
 
     @property
     def backend(self) -> Backend:

@@ -15,6 +15,7 @@ from orderledger.domain.errors import (
     UnknownOrder,
     UnknownRefill,
     UnknownService,
+    UnknownUpstream,
 )
 from orderledger.domain.money import InvalidAmount, checked_amount, parse_amount
 from orderledger.projections.runner import ConcurrentProjection
@@ -41,6 +42,7 @@ NOT_FOUND = (
     UnknownOrder,
     UnknownRefill,
     UnknownService,
+    UnknownUpstream,
     OrderNotFound,
     AccountNotFound,
 )

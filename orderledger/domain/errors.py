@@ -90,3 +90,15 @@ class ChargeOutOfRange(NotEnoughFunds):
 
 class InvalidAdjustment(LedgerError):
     """An adjustment that says nothing: zero, or without a note saying why."""
+
+
+class InvalidUpstream(LedgerError):
+    """An upstream provider's name or address the ledger cannot take."""
+
+
+class UnknownUpstream(LedgerError):
+    pass
+
+
+class UpstreamExists(LedgerError):
+    pass

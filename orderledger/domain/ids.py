@@ -29,3 +29,7 @@ def active_link_id(account: UUID, service_number: int, link: str) -> UUID:
 
 def token_holder_id(role: str, name: str) -> UUID:
     return uuid5(NAMESPACE, f"token-holder:{role}:{name}")
+
+
+def upstream_id(name: str) -> UUID:
+    return uuid5(NAMESPACE, f"upstream:{name}")

@@ -45,6 +45,14 @@ UNFINISHED = frozenset({OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus
 REFILLABLE = frozenset({OrderStatus.COMPLETED, OrderStatus.PARTIAL})
 
 
+class ForwardState(str, Enum):
+    """Where an order forwarded to an upstream provider stands (None: not forwarded)."""
+
+    SENDING = "sending"  # the attempt is recorded; its outcome is not (yet)
+    FORWARDED = "forwarded"  # the upstream has it, under `upstream_order`
+    IN_DOUBT = "in doubt"  # nobody knows whether the upstream has it: an operator decides
+
+
 def subscription_end(details: dict[str, Any]) -> datetime | None:
     """A subscription's `expiry` date ends at the close of that day (UTC)."""
     expiry = details.get("expiry")
@@ -54,6 +62,21 @@ def subscription_end(details: dict[str, Any]) -> datetime | None:
 
 
 class Order(Aggregate):
+    # Forwarding to an upstream provider (domain/upstream.py). Class defaults, not set when an
+    # order is placed: snapshots written before forwarding existed lack them.
+    upstream: str | None = None
+    upstream_order: str | None = None
+    forward_state: ForwardState | None = None
+    forward_attempts = 0
+    doubt = ""  # why it is in doubt
+    upstream_cost: Decimal | None = None  # what the upstream charges for it, as it last said
+    upstream_currency = ""
+
+    @staticmethod
+    def forwarder(upstream: str) -> str:
+        """The name the forwarder claims and reports an order under for `upstream`."""
+        return f"upstream:{upstream}"
+
     @staticmethod
     def create_id(number: int) -> UUID:
         return order_id(number)
@@ -140,8 +163,9 @@ class Order(Aggregate):
 
     @property
     def deliverable(self) -> int:
-        """The most a bot may report delivered now: a drip-feed only up to its handed-out runs."""
-        if self.is_drip_feed:
+        """The most a bot may report delivered now: a drip-feed only up to its handed-out runs
+        (a forwarded one's runs are the upstream's to hand out)."""
+        if self.is_drip_feed and self.forward_state is None:
             return min(self.run * self.quantity, self.charged_quantity)
         return self.charged_quantity
 
@@ -185,6 +209,8 @@ class Order(Aggregate):
         """Hand the order (or its next drip-feed run) to the operator for `lease`; refused
         while anyone holds it (the holder renews with `renew_claim`)."""
         self.ensure_unfinished()
+        if self.forward_state is not None:
+            raise ClaimTaken(f"order {self.number} is forwarded to upstream {self.upstream}")
         if self.claim_held(now):
             raise ClaimTaken(f"order {self.number} is claimed by {self.claimed_by}")
         run = self.run
@@ -526,3 +552,91 @@ class Order(Aggregate):
     def record_refill_closed(self, refill_number: int, by: str = "") -> None:
         if self.open_refill == refill_number:
             self.open_refill = None
+
+    # ---- forwarding to an upstream provider: what was sent, and what came of it -----------
+
+    class ForwardAttempted(Aggregate.Event):
+        """Recorded (and committed) before the order is sent: a crash after it leaves the
+        outcome unknown, and an unknown outcome is never sent again by itself."""
+
+        upstream: str
+        upstream_service: int
+        attempt: int
+
+    @event(ForwardAttempted)
+    def record_forward_attempt(self, upstream: str, upstream_service: int, attempt: int) -> None:
+        self.upstream = upstream
+        self.forward_state = ForwardState.SENDING
+        self.forward_attempts = attempt
+        self.doubt = ""
+        if self.status is OrderStatus.PENDING:
+            self.status = OrderStatus.PROCESSING
+        self.claimed_by = Order.forwarder(upstream)
+        self.claim_expires_at = None  # nobody's lease: the sweep never hands it back
+
+    class Forwarded(Aggregate.Event):
+        upstream_order: str
+
+    @event(Forwarded)
+    def record_forwarded(self, upstream_order: str) -> None:
+        self.forward_state = ForwardState.FORWARDED
+        self.upstream_order = upstream_order
+
+    class ForwardNotPlaced(Aggregate.Event):
+        """The upstream did not take the order (no funds, busy, or it refused it)."""
+
+        reason: str
+
+    @event(ForwardNotPlaced)
+    def record_forward_not_placed(self, reason: str) -> None:
+        self.forward_state = None
+        self.back_in_queue()
+
+    class ForwardInDoubt(Aggregate.Event):
+        reason: str
+
+    @event(ForwardInDoubt)
+    def record_forward_in_doubt(self, reason: str) -> None:
+        self.forward_state = ForwardState.IN_DOUBT
+        self.doubt = reason
+
+    class UpstreamOrderAttached(Aggregate.Event):
+        """An operator says which upstream order this one is."""
+
+        upstream_order: str
+        by: str
+
+    @event(UpstreamOrderAttached)
+    def record_upstream_order_attached(self, upstream_order: str, by: str) -> None:
+        self.forward_state = ForwardState.FORWARDED
+        self.upstream_order = upstream_order
+        self.doubt = ""
+
+    class ForwardReopened(Aggregate.Event):
+        """An operator says the upstream never placed it: it may be forwarded again."""
+
+        by: str
+
+    @event(ForwardReopened)
+    def record_forward_reopened(self, by: str) -> None:
+        self.forward_state = None
+        self.upstream_order = None
+        self.doubt = ""
+        self.back_in_queue()
+
+    class UpstreamCostReported(Aggregate.Event):
+        """What the upstream charges for the order now (lower after its own refund)."""
+
+        cost: Decimal
+        currency: str
+
+    @event(UpstreamCostReported)
+    def record_upstream_cost(self, cost: Decimal, currency: str) -> None:
+        self.upstream_cost = cost
+        self.upstream_currency = currency
+
+    def back_in_queue(self) -> None:
+        self.claimed_by = None
+        self.claim_expires_at = None
+        if self.status is OrderStatus.PROCESSING:
+            self.status = OrderStatus.PENDING

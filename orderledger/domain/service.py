@@ -44,6 +44,12 @@ class OrderTerms:
 
 
 class Service(Aggregate):
+    # The upstream provider that fulfils the service (domain/upstream.py), and its own number
+    # there. Class defaults, not set when a service is listed: snapshots written before the
+    # link existed lack them, and read back unlinked.
+    upstream: str | None = None
+    upstream_service: int | None = None
+
     @staticmethod
     def create_id(number: int) -> UUID:
         return service_id(number)
@@ -134,3 +140,40 @@ class Service(Aggregate):
     @event(Enabled)
     def record_enabled(self) -> None:
         self.enabled = True
+
+    @property
+    def linked(self) -> bool:
+        """Its orders go to an upstream provider, not to the bots."""
+        return self.upstream is not None
+
+    def link(self, upstream: str, upstream_service: int) -> bool:
+        """Fulfil the service by forwarding its orders to `upstream`'s `upstream_service`;
+        False (nothing recorded) if it is so linked already."""
+        if (self.upstream, self.upstream_service) == (upstream, upstream_service):
+            return False
+        self.record_linked(upstream=upstream, upstream_service=upstream_service)
+        return True
+
+    def unlink(self) -> bool:
+        """Hand the service's orders back to the bots; False if it was not linked."""
+        if not self.linked:
+            return False
+        self.record_unlinked()
+        return True
+
+    class LinkedToUpstream(Aggregate.Event):
+        upstream: str
+        upstream_service: int
+
+    @event(LinkedToUpstream)
+    def record_linked(self, upstream: str, upstream_service: int) -> None:
+        self.upstream = upstream
+        self.upstream_service = upstream_service
+
+    class UnlinkedFromUpstream(Aggregate.Event):
+        pass
+
+    @event(UnlinkedFromUpstream)
+    def record_unlinked(self) -> None:
+        self.upstream = None
+        self.upstream_service = None

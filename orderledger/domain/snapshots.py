@@ -24,10 +24,11 @@ from eventsourcing.utils import resolve_topic
 
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.active_link import ActiveLink
-from orderledger.domain.order import Order, OrderStatus
+from orderledger.domain.order import ForwardState, Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.service import Service
 from orderledger.domain.token_holder import TokenHolder
+from orderledger.domain.upstream import Upstream
 
 AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     Account,
@@ -36,13 +37,14 @@ AGGREGATE_TYPES: tuple[type[Aggregate], ...] = (
     Refill,
     Service,
     TokenHolder,
+    Upstream,
 )
 
 # The attributes whose type JSON does not keep, and how to give it back (to a value that is
 # not None; an enum given its own member returns it).
 RESTORED_TYPES: Mapping[type[Aggregate], Mapping[str, Callable[[Any], Any]]] = {
     Account: {"billing": Billing},
-    Order: {"status": OrderStatus},
+    Order: {"status": OrderStatus, "forward_state": ForwardState},
     Refill: {"status": RefillStatus},
 }
 

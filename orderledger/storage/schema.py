@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from orderledger.storage.database import Cursor, Database
+from orderledger.storage.upstream_keys import TABLE as UPSTREAM_KEYS
 
 CORE_TABLES = (
     """CREATE TABLE IF NOT EXISTS orderledger_credentials (
@@ -20,6 +21,7 @@ CORE_TABLES = (
         projection TEXT PRIMARY KEY,
         position BIGINT NOT NULL
     )""",
+    UPSTREAM_KEYS,
 )
 
 

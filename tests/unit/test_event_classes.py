@@ -30,6 +30,20 @@ ADDED_SINCE = {
     "Account.DepositedWithNote",
     "TokenHolder.Named",
     "TokenHolder.Revoked",
+    # upstream providers (issue 14)
+    "Order.ForwardAttempted",
+    "Order.ForwardInDoubt",
+    "Order.ForwardNotPlaced",
+    "Order.ForwardReopened",
+    "Order.Forwarded",
+    "Order.UpstreamCostReported",
+    "Order.UpstreamOrderAttached",
+    "Service.LinkedToUpstream",
+    "Service.UnlinkedFromUpstream",
+    "Upstream.Added",
+    "Upstream.FundsRanShort",
+    "Upstream.FundsRestored",
+    "Upstream.Moved",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from eventsourcing.persistence import IntegrityError
@@ -64,8 +64,14 @@ class Administration(LedgerBase):
 
         return self.retrying(decide)
 
-    def sync_services(self, entries: Iterable[CatalogueEntry]) -> int:
-        """Record what changed for these entries in one transaction; return events recorded."""
+    def sync_services(
+        self,
+        entries: Iterable[CatalogueEntry],
+        links: Mapping[int, tuple[str, int]] | None = None,
+    ) -> int:
+        """Record what changed for these entries in one transaction; return events recorded.
+        `links`: the upstream (name, its id) each of these services is fulfilled by, linked in
+        the same transaction as the service is listed (an import from an upstream)."""
         changed: list[Service] = []
         for entry in entries:
             service = self.service(entry.number)
@@ -78,6 +84,9 @@ class Administration(LedgerBase):
                     service.record_changes(changes)
                 if not service.enabled:
                     service.record_enabled()
+            link = (links or {}).get(entry.number)
+            if link is not None:
+                service.link(*link)
             if service.pending_events:
                 changed.append(service)
         recorded = sum(len(service.pending_events) for service in changed)

@@ -178,7 +178,7 @@ def import_from_upstream(args: argparse.Namespace) -> int:
         header = (
             f"upstream {name}: {len(offered.entries)} services, "
             f"{len(plan.added) + len(plan.changed) + len(plan.enabled) + len(plan.disabled)} "
-            f"to touch; {plan.listed} services here are linked to it in this selection, "
+            f"to touch; {plan.listed} services here are linked to it, "
             f"{plan.enabled_now} of them enabled"
         )
         notes = {local: f"(its {there})" for local, there in planned.links.items()}

@@ -287,4 +287,9 @@ def plan_upstream_import(
         )
     }
     not_offered = sorted(selection.services - offered_ids)
-    return UpstreamImport(plan_import(local, in_scope), links, not_offered)
+    plan = plan_import(local, in_scope)
+    # Counted against every service linked to the upstream, not the selection's: a filtered
+    # import that disables the one service it names does not disable "most of the catalogue".
+    linked = [s for s in catalogue.values() if s.upstream == upstream]
+    plan.listed, plan.enabled_now = len(linked), sum(s.enabled for s in linked)
+    return UpstreamImport(plan, links, not_offered)

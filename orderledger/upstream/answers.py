@@ -112,7 +112,7 @@ def error_text(doc: object) -> str | None:
     if not isinstance(doc, dict) or "error" not in doc:
         return None
     error = doc["error"]
-    return error.strip() if isinstance(error, str) else json.dumps(error, default=str)
+    return error.strip() if isinstance(error, str) else shape(error)
 
 
 def raise_error(text: str) -> None:
@@ -204,7 +204,7 @@ def read_refill(doc: object) -> str:
 
 def shape(doc: object) -> str:
     """An answer, shortened for a reason."""
-    text = json.dumps(doc, default=str)
+    text = json.dumps(doc, default=str, ensure_ascii=False)
     return text if len(text) <= 120 else text[:117] + "..."
 
 

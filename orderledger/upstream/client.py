@@ -9,6 +9,7 @@ not in a reason, a log line or a repr (a reason that would quote it has it blank
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -144,7 +145,13 @@ class UpstreamClient:
 
     def _without_key(self, error: UpstreamError) -> UpstreamError:
         reason = error.reason
-        for written in {self._key, quote(self._key, safe=""), quote_plus(self._key)}:
+        written_forms = {
+            self._key,
+            quote(self._key, safe=""),
+            quote_plus(self._key),
+            json.dumps(self._key)[1:-1],  # as an answer's text quoted back in a reason
+        }
+        for written in written_forms:
             reason = reason.replace(written, "[key]")
         error.reason = reason
         error.args = (reason,)

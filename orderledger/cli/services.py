@@ -169,8 +169,9 @@ def import_from_upstream(args: argparse.Namespace) -> int:
         offered = asked(name, client.services)
         for service, reason in offered.skipped:
             print(f"skipped {name}'s service {service}: {reason}", file=sys.stderr)
+        unreadable = [int(s) for s, _ in offered.skipped if s.isascii() and s.isdigit()]
         planned = plan_upstream_import(
-            name, offered.entries, current_catalogue(store.ledger), markup, selection
+            name, offered.entries, current_catalogue(store.ledger), markup, selection, unreadable
         )
         for number in planned.not_offered:
             print(f"warning: {name} does not offer service {number}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_UP, Decimal
 from pathlib import Path
@@ -253,12 +253,15 @@ def plan_upstream_import(
     catalogue: Mapping[int, Service],
     markup: Decimal,
     selection: Selection = Selection(),
+    unreadable: Collection[int] = (),
 ) -> UpstreamImport:
     """What importing the upstream's `offered` services would record in a `catalogue` of every
     service ever listed. A service already linked to the upstream's id is updated (each one
     linked to it, if several are); a new one takes the next number above every number ever
     listed. The services linked to this upstream that it no longer offers are disabled, those
-    of the selection only: a filtered import touches nothing outside what it selects."""
+    of the selection only: a filtered import touches nothing outside what it selects. An
+    entry of the upstream's answer that could not be read (`unreadable`, its ids) is still
+    offered: left as it is, neither updated nor disabled."""
     by_upstream: dict[int, list[int]] = {}
     for number, service in sorted(catalogue.items()):
         if service.upstream == upstream and service.upstream_service is not None:
@@ -276,7 +279,7 @@ def plan_upstream_import(
         rate = marked_up(entry.rate, markup)
         local += [replace(entry, number=number, rate=rate) for number in numbers]
     chosen_ids = {entry.number for entry in chosen}
-    offered_ids = {entry.number for entry in offered}
+    offered_ids = {entry.number for entry in offered} | set(unreadable)
     in_scope = {
         number: service
         for number, service in catalogue.items()

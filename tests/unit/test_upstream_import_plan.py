@@ -92,3 +92,9 @@ def test_a_filtered_import_disables_only_what_it_selects() -> None:
     assert [s.number for s in by_id.plan.disabled] == [3]
     assert by_id.not_offered == [501, 999]
     assert not by_id.plan.disables_most()  # one of the three linked to it
+
+
+def test_an_entry_the_upstream_answered_unreadably_is_left_alone() -> None:
+    catalogue = {2: listed(2, "bulk", 500), 3: listed(3, "bulk", 501)}
+    planned = plan_upstream_import("bulk", [], catalogue, Decimal("0"), unreadable=[501])
+    assert [s.number for s in planned.plan.disabled] == [2]

@@ -437,3 +437,25 @@ def test_import_options_that_go_with_an_upstream_are_refused_with_a_file(
     assert status == 1 and err == "error: --markup goes with --from-upstream, not with a file\n"
     status, _, err = cli("services", "import")
     assert status == 1 and err == "error: give a catalogue FILE, or --from-upstream NAME\n"
+
+
+@pytest.mark.slow
+def test_an_import_whose_new_number_was_taken_meanwhile_overwrites_nothing(
+    cli: Cli, store: Store, upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added(cli, upstream, tmp_path)
+    # Planned against the catalogue before another import listed service 1.
+    monkeypatch.setattr("orderledger.cli.services.current_catalogue", lambda ledger: {})
+    store.ledger.sync_services([entry(1)])
+    before = head(store)
+    status, _, err = cli("services", "import", "--from-upstream", "bulk", "--markup", "0")
+    assert status == 1
+    assert err.splitlines()[-1].startswith("error: service 1 was listed meanwhile")
+    assert head(store) == before
+    own = store.ledger.service(1)
+    assert own is not None and own.name == "Service 1" and not own.linked
+    monkeypatch.undo()
+    use_settings(monkeypatch, store.settings)
+    imported(cli, "--markup", "0")  # run again: it goes ahead, above service 1
+    settle(store)
+    assert sorted(linked_services(store.db)) == list(range(2, 2 + OFFERED))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
+from eventsourcing.persistence import IntegrityError
 from tqdm import tqdm
 
 from orderledger.application.ledger import Ledger
@@ -21,6 +22,7 @@ from orderledger.domain.catalogue import (
     plan_upstream_import,
     read_catalogue,
 )
+from orderledger.domain.errors import CatalogueChanged
 from orderledger.domain.money import InvalidAmount, parse_amount, plain, within_bound
 from orderledger.domain.service import Service
 from orderledger.views.catalogue import every_service
@@ -186,7 +188,13 @@ def import_from_upstream(args: argparse.Namespace) -> int:
         if not go_ahead(args, plan, header, notes):
             return 0
         links = {local: (name, there) for local, there in planned.links.items()}
-        recorded, disabled = carry_out(store.ledger, plan, links)
+        try:
+            recorded, disabled = carry_out(store.ledger, plan, links)
+        except IntegrityError:  # a number chosen here listed by another import meanwhile
+            raise CatalogueChanged(
+                "another import listed services meanwhile; run this one again (what it "
+                "recorded is kept, and found by its links)"
+            ) from None
     print(
         f"{len(offered.entries)} services at {name}: {recorded} change(s) recorded, "
         f"{disabled} service(s) it no longer offers disabled"

@@ -445,7 +445,7 @@ def test_an_import_whose_new_number_was_taken_meanwhile_overwrites_nothing(
 ) -> None:
     added(cli, upstream, tmp_path)
     # Planned against the catalogue before another import listed service 1.
-    monkeypatch.setattr("orderledger.cli.services.current_catalogue", lambda ledger: {})
+    monkeypatch.setattr("orderledger.cli.upstream_services.current_catalogue", lambda ledger: {})
     store.ledger.sync_services([entry(1)])
     before = head(store)
     status, _, err = cli("services", "import", "--from-upstream", "bulk", "--markup", "0")

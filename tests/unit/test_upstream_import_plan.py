@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from orderledger.domain.catalogue import Selection, marked_up, plan_upstream_import
 from orderledger.domain.service import Service
+from orderledger.domain.upstream_catalogue import Selection, marked_up, plan_upstream_import
 from tests.conftest import entry
 
 

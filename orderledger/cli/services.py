@@ -124,8 +124,9 @@ def list_services(args: argparse.Namespace) -> int:
             f"{row.number:>7}  {row.type:<24} {plain(row.rate):>10}  {row.min:>7}-{row.max:<9} "
             f"{flags}  {row.name}{state}{linked}"
         )
+    fulfilled = sum(1 for r in rows if r.upstream)
     print(
-        f"{len(rows)} services, {sum(1 for r in rows if r.enabled)} enabled, "
-        f"{sum(1 for r in rows if r.upstream)} fulfilled by upstreams (-> NAME ITS_ID)"
+        f"{len(rows)} services, {sum(1 for r in rows if r.enabled)} enabled"
+        + (f", {fulfilled} fulfilled by upstreams (-> NAME ITS_ID)" if fulfilled else "")
     )
     return 0

@@ -155,6 +155,8 @@ class UpstreamClient:
             reason = reason.replace(written, "[key]")
         error.reason = reason
         error.args = (reason,)
+        # The httpx error it came from holds the request, and the request holds the key.
+        error.__context__ = error.__cause__ = None
         return error
 
 

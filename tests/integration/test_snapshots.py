@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
@@ -32,6 +32,7 @@ from orderledger.domain.account import Account, Billing
 from orderledger.domain.order import Order, OrderStatus
 from orderledger.domain.refill import Refill, RefillStatus
 from orderledger.domain.snapshots import AGGREGATE_TYPES
+from orderledger.domain.upstream import Upstream
 from orderledger.http.fulfilment_schemas import work_order
 from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account
@@ -181,6 +182,50 @@ def record_catalogue_changes(ledger: Ledger) -> None:
     ledger.sync_services([entry(CHANGED, name="Renamed", rate=Decimal("3.14159"), max=20000)])
 
 
+def record_forwarding(ledger: Ledger, account: UUID) -> None:
+    """An upstream through its changes, a service linked to it, an order in each forward
+    state (recorded as the forwarder records them)."""
+    ledger.add_upstream("bulk", "https://provider.example/api/v2")
+    ledger.move_upstream("bulk", "https://provider.example/v2")
+
+    def on_upstream(change: Callable[[Upstream], object]) -> None:
+        upstream = ledger.known_upstream("bulk")
+        change(upstream)
+        ledger.save(upstream)
+
+    on_upstream(lambda u: u.ran_short("Not enough funds on balance", START + LEASE))
+    on_upstream(lambda u: u.funds_restored())
+    ledger.link_service(DRIP, "bulk", 501)
+    steps: dict[str, list[Callable[[Order], object]]] = {
+        "sending": [],
+        "forwarded": [lambda o: o.record_forwarded(upstream_order="9001")],
+        "costed": [
+            lambda o: o.record_forwarded(upstream_order="9002"),
+            lambda o: o.record_upstream_cost(cost=Decimal("0.12345"), currency="USD"),
+        ],
+        "in doubt": [lambda o: o.record_forward_in_doubt(reason="timed out after sending")],
+        "attached": [
+            lambda o: o.record_forward_in_doubt(reason="crashed while sending"),
+            lambda o: o.record_upstream_order_attached(upstream_order="9003", by="alice"),
+        ],
+        "reopened": [
+            lambda o: o.record_forward_in_doubt(reason="crashed while sending"),
+            lambda o: o.record_forward_reopened(by="alice"),
+        ],
+        "not placed": [lambda o: o.record_forward_not_placed(reason="Not enough funds")],
+    }
+    for name, changes in steps.items():
+        link = f"https://x/forward/{name.replace(' ', '-')}"
+        number = place(ledger, account, DRIP, link=link, quantity=100, runs=2, interval=5)
+        ledger.on_order(
+            number,
+            lambda o: o.record_forward_attempt(upstream="bulk", upstream_service=501, attempt=1),
+        )
+        for change in changes:
+            ledger.on_order(number, change)
+    ledger.unlink_service(DRIP)
+
+
 def record_every_kind_of_aggregate(ledger: Ledger, store: Store) -> None:
     ledger.sync_services(
         [
@@ -201,6 +246,7 @@ def record_every_kind_of_aggregate(ledger: Ledger, store: Store) -> None:
     record_refills(ledger, prepaid.id)
     record_orders(ledger, postpaid.id)
     record_catalogue_changes(ledger)
+    record_forwarding(ledger, prepaid.id)
     ledger.deposit("prepaid", Decimal("5"), "wire 1")
     ledger.adjust("prepaid", Decimal("-2.5"), "over-credit")
     ledger.adjust("postpaid", Decimal("1"), "goodwill")

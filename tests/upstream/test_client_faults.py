@@ -268,6 +268,7 @@ def test_the_key_appears_in_no_reason_repr_traceback_or_log_of_any_failure(
                     call(url)
                 except UpstreamError as error:
                     kinds.add(type(error))
+                    assert (error.__context__, error.__cause__) == (None, None)  # no request
                     texts += [str(error), repr(error), error.reason]
                     texts.append("".join(traceback.format_exception(error)))
     with UpstreamClient("http://127.0.0.1:9/api/v2", KEY) as upstream:
@@ -276,3 +277,16 @@ def test_the_key_appears_in_no_reason_repr_traceback_or_log_of_any_failure(
     assert kinds == {BackOff, KeyRefused, OutcomeUnknown, Refused}
     encoded = {KEY, "s3cr3t-k3y%2B%2F%C3%BC", "s3cr3t-k3y+%2F%C3%BC", "s3cr3t-k3y"}
     assert [text for text in texts if any(secret in text for secret in encoded)] == []
+
+
+def test_a_key_refused_is_a_back_off_so_a_forwarder_that_knows_only_back_off_waits() -> None:
+    error = raised_by(answering(401, b""), add)
+    assert isinstance(error, KeyRefused) and isinstance(error, BackOff)
+    assert error.retry_after is None
+
+
+@pytest.mark.parametrize("written", ["soon", "-5", "", "Tue, 99 Foo 2026"])
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_gives_no_figure(written: str) -> None:
+    error = raised_by(answering(429, b"", {"Retry-After": written}), balance)
+    assert isinstance(error, BackOff)
+    assert error.retry_after is None

@@ -26,7 +26,7 @@ from tests.integration.servers import environment, stop_server
 
 # The commands that set a deployment up: they make the store where there is none.
 MAKE_A_STORE = {("serve",), ("accounts", "create"), ("services", "import")}
-MAKE_A_STORE |= {("operators", "create"), ("auditors", "create")}
+MAKE_A_STORE |= {("operators", "create"), ("auditors", "create"), ("upstreams", "add")}
 # bench makes its own databases; it reads no store of the operator's.
 NO_STORE = {("bench",)}
 

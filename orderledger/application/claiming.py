@@ -73,7 +73,7 @@ class WorkClaims:
         self.sweep(moment, pages=1)
         claimed: list[Order] = []
         after = 0
-        forwarded = sorted(linked_of(self.ledger).current())  # the upstreams' orders
+        forwarded = sorted(linked_of(self.db).current())  # the upstreams' orders
         while len(claimed) < limit:
             page = queue.claimable(self.db, ORDER, moment, after, services, forwarded)
             if not page:
@@ -115,7 +115,7 @@ class WorkClaims:
     def cancel_requests(self) -> list[Order]:
         """The network's cancel requests for the bots (those of forwarded orders, and of
         linked services' orders, are the forwarder's)."""
-        linked = linked_of(self.ledger).current()
+        linked = linked_of(self.db).current()
         orders = (self.ledger.order(n) for n in queue.cancel_requests(self.db))
         return [
             o

@@ -87,7 +87,7 @@ class Forwarder:
         self.clients = clients
         self.clock = clock
         self.sync_every = timedelta(seconds=sync_every)
-        self.links = LinkedServices(ledger)
+        self.links = LinkedServices(db)
         self.checks = UpstreamChecks(db)
         self.paused: dict[str, Pause] = {}  # upstreams that backed us off, until when
         self.funds_wait: dict[str, timedelta] = {}

@@ -1,9 +1,11 @@
 """Which services an upstream fulfils: the one place that finds out.
 
-Read from the Service aggregates for now (every service ever listed, brought current in one
-query where the store can); the catalogue read model's link columns can replace this without
-any caller changing. The answer is kept for `MAX_AGE` seconds: bots ask at every claim, and a
-service linked meanwhile is still refused to them by `claim_order` itself.
+Read from the catalogue read model's link columns (views/catalogue.linked_services): one
+query of the catalogue's table (a row per service), where reading the services' own events
+would scan the whole log. The read model is a few milliseconds behind the
+log, and the answer is kept for `MAX_AGE` seconds on top: bots ask at every claim, and a
+service linked meanwhile is still refused to them by `claim_order` itself, while the
+forwarder takes its orders at its next round.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from orderledger.application.ledger import Ledger
+from orderledger.storage.database import Database
+from orderledger.views.catalogue import linked_services as linked_in_catalogue
 
 MAX_AGE = 5.0
 
@@ -26,8 +29,8 @@ class Link:
 
 
 class LinkedServices:
-    def __init__(self, ledger: Ledger, max_age: float = MAX_AGE) -> None:
-        self.ledger = ledger
+    def __init__(self, db: Database, max_age: float = MAX_AGE) -> None:
+        self.db = db
         self.max_age = max_age
         self.lock = threading.Lock()
         self.read_at = -1e18
@@ -36,30 +39,27 @@ class LinkedServices:
     def current(self) -> dict[int, Link]:
         with self.lock:
             if time.monotonic() - self.read_at >= self.max_age:
-                self.links = linked_services(self.ledger)
+                self.links = linked_services(self.db)
                 self.read_at = time.monotonic()
             return self.links
 
 
-def linked_services(ledger: Ledger) -> dict[int, Link]:
+def linked_services(db: Database) -> dict[int, Link]:
     """Every service an upstream fulfils now, by its number here."""
-    numbers = list(ledger.listed_service_numbers())
-    links: dict[int, Link] = {}
-    for number, service in ledger.services(numbers).items():
-        if service is not None and service.upstream is not None:
-            assert service.upstream_service is not None
-            links[number] = Link(number, service.upstream, service.upstream_service)
-    return links
+    return {
+        number: Link(number, upstream, upstream_service)
+        for number, (upstream, upstream_service) in linked_in_catalogue(db).items()
+    }
 
 
-KEPT: weakref.WeakKeyDictionary[Ledger, LinkedServices] = weakref.WeakKeyDictionary()
+KEPT: weakref.WeakKeyDictionary[Database, LinkedServices] = weakref.WeakKeyDictionary()
 KEPT_LOCK = threading.Lock()
 
 
-def linked_of(ledger: Ledger) -> LinkedServices:
-    """The links as kept for this ledger (made when first asked)."""
+def linked_of(db: Database) -> LinkedServices:
+    """The links as kept for this store's read models (made when first asked)."""
     with KEPT_LOCK:
-        found = KEPT.get(ledger)
+        found = KEPT.get(db)
         if found is None:
-            found = KEPT[ledger] = LinkedServices(ledger)
+            found = KEPT[db] = LinkedServices(db)
         return found

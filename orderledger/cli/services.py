@@ -8,20 +8,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from orderledger.application import catalogue_import
+from orderledger.application.catalogue_import import planned
 from orderledger.application.ledger import Ledger
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
-from orderledger.domain.catalogue import (
-    CatalogueEntry,
-    CatalogueError,
-    ImportPlan,
-    plan_import,
-    read_catalogue,
-)
+from orderledger.domain.catalogue import CatalogueError, ImportPlan, read_catalogue
 from orderledger.domain.money import plain
-from orderledger.domain.service import Service
 from orderledger.views.catalogue import every_service
 
-BATCH = 250
 SHOWN_WHEN_ASKING = 10  # services of each kind listed when --yes is needed; --dry-run lists all
 
 
@@ -55,14 +49,17 @@ def import_services(args: argparse.Namespace) -> int:
     except CatalogueError as error:
         raise CommandFailed(str(error)) from error
     with opened_store(create=not args.dry_run) as store:
-        plan = plan_import(entries, current_catalogue(store.ledger))
+        plan = planned(store.ledger, entries)
         if args.dry_run:
-            print("\n".join(plan_lines(args.file, entries, plan)))
+            print("\n".join(catalogue_import.plan_lines(str(args.file), entries, plan)))
             print("dry run: nothing recorded")
             return 0
         if plan.disables_most() and not args.yes:
             print(
-                "\n".join(plan_lines(args.file, entries, plan, SHOWN_WHEN_ASKING)), file=sys.stderr
+                "\n".join(
+                    catalogue_import.plan_lines(str(args.file), entries, plan, SHOWN_WHEN_ASKING)
+                ),
+                file=sys.stderr,
             )
             raise CommandFailed(
                 "this import would disable most of the catalogue; run it again with --yes "
@@ -77,42 +74,9 @@ def import_services(args: argparse.Namespace) -> int:
 
 
 def carry_out(ledger: Ledger, plan: ImportPlan) -> tuple[int, int]:
-    """Record the plan: events recorded, services disabled."""
-    recorded = 0
+    """Record the plan with a progress bar: events recorded, services disabled."""
     with tqdm(total=len(plan.to_sync), unit="service", desc="importing") as bar:
-        for start in range(0, len(plan.to_sync), BATCH):
-            batch = plan.to_sync[start : start + BATCH]
-            recorded += ledger.sync_services(batch)
-            bar.update(len(batch))
-    return recorded, ledger.disable_services(s.number for s in plan.disabled)
-
-
-def current_catalogue(ledger: Ledger) -> dict[int, Service]:
-    """Every service ever listed, as it stands (enabled or not)."""
-    return {n: s for n in ledger.listed_service_numbers() if (s := ledger.service(n)) is not None}
-
-
-def plan_lines(
-    path: Path, entries: list[CatalogueEntry], plan: ImportPlan, shown: int | None = None
-) -> list[str]:
-    """What the import would do: the counts, then each service (`shown` of each kind)."""
-    lines = [
-        f"{path}: {len(entries)} services; the catalogue has {plan.listed}, "
-        f"{plan.enabled_now} of them enabled",
-        f"would add {len(plan.added)}, change {len(plan.changed)}, enable {len(plan.enabled)}, "
-        f"disable {len(plan.disabled)} of the {plan.enabled_now} enabled services",
-    ]
-    kinds: list[tuple[str, list[str]]] = [
-        ("add", [f"{e.number}  {e.name}" for e in plan.added]),
-        ("change", [f"{e.number}  {e.name}  ({', '.join(names)})" for e, names in plan.changed]),
-        ("enable", [f"{e.number}  {e.name}" for e in plan.enabled]),
-        ("disable", [f"{s.number}  {s.name}" for s in plan.disabled]),
-    ]
-    for kind, items in kinds:
-        lines += [f"  {kind:<8} {item}" for item in items[:shown]]
-        if shown is not None and len(items) > shown:
-            lines.append(f"  ... and {len(items) - shown} more to {kind}")
-    return lines
+        return catalogue_import.carry_out(ledger, plan, progress=bar.update)
 
 
 def list_services(args: argparse.Namespace) -> int:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 
 from orderledger.cli.audit import moment
 from orderledger.cli.common import opened_store
-from orderledger.domain.money import wire
-from orderledger.views.account_statement import Statement, account_statement
-
-COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
+from orderledger.views.account_statement import account_statement, statement_rows, write_csv
 
 
 def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,33 +39,10 @@ def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentPars
 def print_statement(args: argparse.Namespace) -> int:
     with opened_store() as store:
         statement = account_statement(store.ledger, args.name, args.start, args.end)
-    rows = statement_rows(statement, args)
+    rows = statement_rows(statement, args.start, args.end)
     if args.format == "jsonl":
         for row in rows:
             print(json.dumps(row))
     else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        write_csv(rows, sys.stdout)
     return 0
-
-
-def statement_rows(statement: Statement, args: argparse.Namespace) -> list[dict[str, object]]:
-    def edge(entry: str, when: object, balance: str) -> dict[str, object]:
-        return {
-            "time": when,
-            "version": None,
-            "entry": entry,
-            "order": None,
-            "amount": None,
-            "balance": balance,
-            "note": "",
-        }
-
-    opening_time = args.start.isoformat() if args.start else None
-    closing_time = args.end.isoformat() if args.end else None
-    return [
-        edge("opening balance", opening_time, wire(statement.opening)),
-        *(line.plain() for line in statement.lines),
-        edge("closing balance", closing_time, wire(statement.closing)),
-    ]

@@ -4,11 +4,13 @@ refunds, as `balance` answers it)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -31,6 +33,7 @@ class StatementLine:
     amount: Decimal  # signed: what it did to the balance
     balance: Decimal  # the balance after it
     note: str = ""  # the operator's note of a deposit or an adjustment
+    by: str = ""  # who recorded a deposit or an adjustment (not in the CSV: its columns stay)
 
     def plain(self) -> dict[str, Any]:
         return {
@@ -57,6 +60,7 @@ class Statement:
 
 
 def movement(event: Any) -> tuple[str, int | None, Decimal, str] | None:
+    """What the event did to the balance: its entry, order, signed amount and note."""
     if isinstance(event, Account.Deposited):
         return "deposit", None, event.amount, ""
     if isinstance(event, Account.DepositedWithNote):
@@ -101,7 +105,56 @@ def account_statement(
             continue
         lines.append(
             StatementLine(
-                event.timestamp, event.originator_version, entry, order, amount, balance, note
+                event.timestamp,
+                event.originator_version,
+                entry,
+                order,
+                amount,
+                balance,
+                note,
+                str(getattr(event, "by", "")),
             )
         )
     return Statement(opened.name, opened.currency, opening, lines)
+
+
+COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
+
+
+def statement_rows(
+    statement: Statement, start: datetime | None = None, end: datetime | None = None
+) -> list[dict[str, object]]:
+    """The statement as its CSV and JSON lines give it: the opening balance (at `start`),
+    every line, the closing balance (at `end`)."""
+
+    def edge(entry: str, when: datetime | None, balance: Decimal) -> dict[str, object]:
+        return {
+            "time": when.isoformat() if when else None,
+            "version": None,
+            "entry": entry,
+            "order": None,
+            "amount": None,
+            "balance": wire(balance),
+            "note": "",
+        }
+
+    return [
+        edge("opening balance", start, statement.opening),
+        *(line.plain() for line in statement.lines),
+        edge("closing balance", end, statement.closing),
+    ]
+
+
+def write_csv(rows: list[dict[str, object]], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+
+
+def statement_csv(
+    statement: Statement, start: datetime | None = None, end: datetime | None = None
+) -> str:
+    """The statement as `orderledger accounts statement` prints it in CSV."""
+    out = io.StringIO()
+    write_csv(statement_rows(statement, start, end), out)
+    return out.getvalue()

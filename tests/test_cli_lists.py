@@ -106,6 +106,8 @@ def test_each_filter_narrows_the_list(
     future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     assert numbers(listed(capsys, "orders", "list", "--since", past)) == [b1, a2, a1]
     assert numbers(listed(capsys, "orders", "list", "--since", future)) == []
+    assert numbers(listed(capsys, "orders", "list", "--until", future)) == [b1, a2, a1]
+    assert numbers(listed(capsys, "orders", "list", "--until", past)) == []
 
     status, _, err = run(capsys, "orders", "list", "--account", "nobody")
     assert status == 1 and "no account 'nobody'" in err

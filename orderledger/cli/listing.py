@@ -111,6 +111,12 @@ def register_order_lists(actions: Actions) -> None:
         metavar="T",
         help="only orders placed at or after this ISO 8601 moment (no zone: UTC)",
     )
+    listing.add_argument(
+        "--until",
+        type=since,
+        metavar="T",
+        help="only orders placed before this ISO 8601 moment (no zone: UTC)",
+    )
     page_options(listing, "order", "the page after this order (newest first)")
     listing.set_defaults(run=show_order_list)
 
@@ -206,6 +212,8 @@ def order_flags(args: argparse.Namespace) -> list[str]:
         flags += ["--link", args.link]
     if args.since is not None:
         flags += ["--since", args.since.isoformat()]
+    if args.until is not None:
+        flags += ["--until", args.until.isoformat()]
     if args.limit != 50:
         flags += ["--limit", str(args.limit)]
     return flags
@@ -218,6 +226,7 @@ def show_order_list(args: argparse.Namespace) -> int:
         service=args.service,
         link=args.link,
         since=args.since,
+        until=args.until,
         before=args.before,
         limit=args.limit,
     )

@@ -23,8 +23,10 @@ Client = TestClient  # type: ignore[type-arg]
 
 
 class Clock:
+    """Now, until a test moves it (the events a test records carry the real time)."""
+
     def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 18, 40, 5, tzinfo=UTC)
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -129,7 +131,25 @@ def test_a_changed_cookie_is_no_session(console: Client, store: Store) -> None:
     console.cookies.set(COOKIE, payload[:-2] + "AA." + signature, path="/console")
     answer = console.get("/console/orders", follow_redirects=False)
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/console/sign-in"
+    assert answer.headers["location"] == "/console/sign-in?next=%2Fconsole%2Forders"
+
+
+def test_signing_in_comes_back_to_the_page_asked_for(console: Client, store: Store) -> None:
+    token = store.credentials.issue(Role.OPERATOR, "alice", "alice")
+    asked = console.get("/console/orders?status=Pending", follow_redirects=False)
+    sign_in = console.get(asked.headers["location"])
+    assert 'name="next" value="/console/orders?status=Pending"' in sign_in.text
+    back = console.post(
+        "/console/sign-in",
+        data={"token": token, "next": "/console/orders?status=Pending"},
+        follow_redirects=False,
+    )
+    assert back.headers["location"] == "/console/orders?status=Pending"
+    for elsewhere in ("https://evil.example/", "//evil.example/console/", "/api/v2"):
+        sent = console.post(
+            "/console/sign-in", data={"token": token, "next": elsewhere}, follow_redirects=False
+        )
+        assert sent.headers["location"] == "/console/"
 
 
 def test_a_session_expires(console: Client, store: Store, clock: Clock) -> None:
@@ -173,3 +193,63 @@ def test_every_worker_signs_with_the_stores_one_key(store: Store) -> None:
     first = stored_console_secret(store.db)
     assert stored_console_secret(store.db) == first
     assert len(first) == 64
+
+
+ORDER_ACTIONS = [
+    # (what staff did first, the action, its form, the status after)
+    ([], "cancel", {}, "Canceled"),
+    ([], "fail", {"reason": "the link is private"}, "Failed"),
+    ([("start", {"start_count": "7"})], "deliver", {"delivered": "40"}, "In progress"),
+    ([("start", {"start_count": "7"})], "partial", {"remains": "60"}, "Partial"),
+    ([("start", {"start_count": "7"})], "complete", {}, "Completed"),
+]
+
+
+@pytest.mark.parametrize(("before", "action", "form", "after"), ORDER_ACTIONS)
+def test_each_order_action_runs_the_ledgers_command(
+    console: Client,
+    store: Store,
+    before: list[tuple[str, dict[str, str]]],
+    action: str,
+    form: dict[str, str],
+    after: str,
+) -> None:
+    number = pending_order(store)
+    csrf = signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    for step, fields in [*before, (action, form)]:
+        done = console.post(
+            f"/console/orders/{number}/{step}",
+            data={**fields, "csrf": csrf},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+    assert status_of(store, number) == after
+
+
+@pytest.mark.parametrize(
+    ("steps", "after"),
+    [(["start", "complete"], "Completed"), (["reject"], "Rejected"), (["start", "fail"], "Failed")],
+)
+def test_each_refill_action_runs_the_ledgers_command(
+    console: Client, store: Store, steps: list[str], after: str
+) -> None:
+    store.ledger.sync_services([entry(1, refill=True)])
+    account, _ = open_account(store)
+    number = store.ledger.place_order(
+        account.id, 1, {"link": "https://example.com/r", "quantity": 100}
+    ).number
+    store.ledger.complete_order(number)
+    refill = store.ledger.request_refill(account.id, number)
+    settle(store)
+    csrf = signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    page = console.get(f"/console/orders/{number}").text
+    assert f'action="/console/refills/{refill.number}/{steps[0]}"' in page
+    for step in steps:
+        done = console.post(
+            f"/console/refills/{refill.number}/{step}",
+            data={"csrf": csrf, "order": str(number), "reason": "not needed"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == f"/console/orders/{number}?done=refill-{step}"
+    assert store.ledger.refill(refill.number).status.value == after

@@ -33,6 +33,7 @@ FILTERS: dict[str, dict[str, Any]] = {
     "service": {"service": 1},
     "link": {"link": "https://x/1"},
     "since": {"since": datetime(2026, 1, 1, tzinfo=UTC)},
+    "until": {"until": datetime(2027, 1, 1, tzinfo=UTC)},
     "before": {"before": 1},
 }
 COMBINATIONS = [
@@ -110,7 +111,7 @@ def order_scans(store: Store) -> dict[str, list[str]]:
 
 
 def test_each_combination_of_order_filters_reads_through_an_index(listed_store: Store) -> None:
-    assert len(COMBINATIONS) == 96
+    assert len(COMBINATIONS) == 192
     assert order_scans(listed_store) == {}
 
 

@@ -7,6 +7,7 @@ text, is refused on the page itself and opens no session.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,16 @@ from orderledger.storage.credentials import Role, token_hash
 
 Raw = Request[Any, Any, Any]
 SIGN_IN = f"{PREFIX}/sign-in"
+ANYWHERE = re.compile(r"//|\\|\.\.|[\x00-\x1f]")  # what could lead a redirect off the console
 REFUSED = "That token is neither an operator's nor an auditor's (an API key cannot sign in)."
+
+
+def back_to(asked: object) -> str:
+    """Where to go once signed in: the console page asked for, or the overview; never a
+    page of another site (`//host/...`) or outside the console."""
+    if isinstance(asked, str) and asked.startswith(f"{PREFIX}/") and not ANYWHERE.search(asked):
+        return asked
+    return f"{PREFIX}/"
 
 
 def session_cookie(request: Raw, value: str, max_age: int) -> Cookie:
@@ -45,7 +55,7 @@ class SignIn(Controller):
 
     @get()
     async def form(self, request: Raw) -> Template:
-        return page(request, "sign_in.html")
+        return page(request, "sign_in.html", next=back_to(request.query_params.get("next")))
 
     @post(status_code=303)
     async def sign_in(
@@ -56,17 +66,18 @@ class SignIn(Controller):
     ) -> Template | Redirect:
         form = await request.form()
         token = str(form.get("token") or "").strip()
+        back = back_to(form.get("next"))
         for role in (Role.OPERATOR, Role.AUDITOR):
             if token and await console.reads.holder(token, role) is not None:
                 session = opened(token_hash(token), role, now)
-                redirect = see_other(f"{PREFIX}/")
+                redirect = see_other(back)
                 redirect.cookies.append(
                     session_cookie(
                         request, seal(session, console.key), int(LIFETIME.total_seconds())
                     )
                 )
                 return redirect
-        return page(request, "sign_in.html", status_code=401, refused=REFUSED)
+        return page(request, "sign_in.html", status_code=401, refused=REFUSED, next=back)
 
 
 class SignOut(Controller):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -20,8 +21,13 @@ Raw = Request[Any, Any, Any]
 log = logging.getLogger(__name__)
 
 
-def to_sign_in(_: Raw, __: SignInNeeded) -> Response[Any]:
-    return Redirect(SIGN_IN, status_code=303)
+def to_sign_in(request: Raw, _: SignInNeeded) -> Response[Any]:
+    """To the sign-in page, which comes back to the page asked for (a bookmark, a shared
+    link) once signed in."""
+    if request.method != "GET":
+        return Redirect(SIGN_IN, status_code=303)
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"{SIGN_IN}?{urlencode({'next': asked})}", status_code=303)
 
 
 def refusal_page(request: Raw, error: HTTPException) -> Response[Any]:

@@ -271,6 +271,7 @@ def test_the_projections_page_shows_positions_and_verify_says_ok(
     verified = console.get("/console/projections/verify")
     assert verified.status_code == 200
     assert 'id="verdict">OK: the read models match' in verified.text
+    assert re.search(r'class="step">verified \d+ of \d+ events \(100%\)', verified.text)
 
 
 def test_an_auditor_sees_no_form_and_every_action_is_refused(console: Client, store: Store) -> None:

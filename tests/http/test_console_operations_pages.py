@@ -302,3 +302,20 @@ def test_an_auditor_sees_no_form_and_every_action_is_refused(console: Client, st
         assert console.post(path, data={**data, "csrf": csrf}).status_code == 403, path
     assert len(account_events(store)) == before
     assert store.credentials.holders(Role.OPERATOR)[0].name == "bot-7"
+
+
+def test_an_account_or_bot_named_with_a_slash_has_its_pages_and_actions(
+    console: Client, store: Store
+) -> None:
+    open_account(store, name="eu/panel 2", deposit="5")
+    store.credentials.issue(Role.OPERATOR, "bots/one", "bots/one")
+    csrf = staff(console, store)
+    path = "/console/accounts/eu%2Fpanel%202"
+    assert 'id="balance">5.00000 USD' in console.get(path).text
+    done = console.post(f"{path}/deposit", data={"amount": "1", "csrf": csrf})
+    assert 'id="balance">6.00000 USD' in done.text
+    assert console.get(f"{path}/statement.csv").text.endswith(",,closing balance,,,6.00000,\n")
+    assert console.post(f"{path}/refund", data={"csrf": csrf}).status_code == 404
+    revoked = console.post("/console/fulfilment/bots%2Fone/revoke", data={"csrf": csrf})
+    assert "Revoked 1 token(s) of bots/one" in revoked.text
+    assert store.credentials.holders(Role.OPERATOR)[0].name == "alice"

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 
@@ -37,6 +37,7 @@ from orderledger.views.listings import account_page
 Raw = Request[Any, Any, Any]
 PAGE = 50
 SHOWN_LINES = 200  # the page shows the latest lines; the CSV has every one
+CSV_SUFFIX = "/statement.csv"
 
 
 def account_path(name: str) -> str:
@@ -78,109 +79,110 @@ class AccountPages(Controller):
             link=account_path,
         )
 
-    @get("/{name:str}")
+    # An account's name may hold any character, "/" too, which the router decodes before
+    # it matches: so the rest of the path is taken whole, and what ends it (the CSV, an
+    # action) is read off its last segment.
+    @get("/{rest:path}")
     async def show(
         self,
         request: Raw,
-        name: FromPath[str],
+        rest: FromPath[str],
         ledger: NamedDependency[Ledger],
         console: NamedDependency[ConsoleParts],
         run: NamedDependency[CommandThreads],
-    ) -> Template:
+    ) -> Template | Response[str]:
+        name = rest.removeprefix("/")
+        if name.endswith(CSV_SUFFIX):
+            return await statement_file(request, name.removesuffix(CSV_SUFFIX), ledger, run)
         return await account_page_of(request, name, ledger, console, run)
 
-    @get("/{name:str}/statement.csv")
-    async def statement_file(
+    @post("/{rest:path}", guards=[may_act], status_code=303)
+    async def act(
         self,
         request: Raw,
-        name: FromPath[str],
-        ledger: NamedDependency[Ledger],
-        run: NamedDependency[CommandThreads],
-    ) -> Response[str]:
-        try:
-            period = Period(request)
-            statement = await run(account_statement, ledger, name, period.start, period.end)
-        except QueryRefused as error:
-            raise NotFoundException(str(error)) from None
-        except AccountNotFound:
-            raise NotFoundException(f"no account {name!r}") from None
-        text = await run(statement_csv, statement, period.start, period.end)
-        filename = quote(f"statement-{name}.csv", safe="")
-        return Response(
-            text,
-            media_type="text/csv; charset=utf-8",
-            headers={
-                **NO_STORE,
-                "Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
-            },
-        )
-
-    @post("/{name:str}/deposit", guards=[may_act], status_code=303)
-    async def deposit(
-        self,
-        request: Raw,
-        name: FromPath[str],
+        rest: FromPath[str],
         ledger: NamedDependency[Ledger],
         console: NamedDependency[ConsoleParts],
         run: NamedDependency[CommandThreads],
     ) -> Template | Redirect:
+        name, _, action = rest.removeprefix("/").rpartition("/")
         form = await request.form()
-        note = str(form.get("note") or "").strip()
-        try:
-            value = typed_amount(str(form.get("amount") or ""))
-            await run(ledger.deposit, name, value, note, by=signed(request).name)
-        except (InvalidAmount, errors.LedgerError) as error:
-            return await account_page_of(
-                request, name, ledger, console, run, refused=f"deposit: {error}", status=422
-            )
-        return see_other(f"{account_path(name)}?done=deposit")
+        parts = (request, name, ledger, console, run)
+        match action:
+            case "deposit":
+                return await deposit(*parts, form)
+            case "adjust":
+                return await adjust(*parts, form)
+            case "new-key":
+                return await new_key(*parts)
+        raise NotFoundException(f"no action {action!r} of an account")
 
-    @post("/{name:str}/adjust", guards=[may_act], status_code=303)
-    async def adjust(
-        self,
-        request: Raw,
-        name: FromPath[str],
-        ledger: NamedDependency[Ledger],
-        console: NamedDependency[ConsoleParts],
-        run: NamedDependency[CommandThreads],
-    ) -> Template | Redirect:
-        form = await request.form()
-        note = str(form.get("note") or "").strip()
-        try:
-            value = typed_amount(str(form.get("amount") or ""), signed=True)
-            if not note:
-                raise InvalidAmount("an adjustment needs a note saying why")
-            await run(ledger.adjust, name, value, note, by=signed(request).name)
-        except (InvalidAmount, errors.LedgerError) as error:
-            return await account_page_of(
-                request, name, ledger, console, run, refused=f"adjustment: {error}", status=422
-            )
-        return see_other(f"{account_path(name)}?done=adjustment")
 
-    @post("/{name:str}/new-key", guards=[may_act], status_code=200)
-    async def new_key(
-        self,
-        request: Raw,
-        name: FromPath[str],
-        ledger: NamedDependency[Ledger],
-        console: NamedDependency[ConsoleParts],
-        run: NamedDependency[CommandThreads],
-    ) -> Template:
-        """The one answer that shows the key: rendered here, not redirected to (a redirect
-        would have to carry it), kept by no cache (`NO_STORE`), and the page's script
-        replaces this history entry with the account's page, so a reload shows no key."""
-        credentials = Credentials(console.db)
-        warning = None
-        try:
-            issued = await run(new_api_key, ledger, credentials, name, signed(request).name)
-            key = issued.key
-        except errors.UnknownAccount:
-            raise NotFoundException(f"no account {name!r}") from None
-        except NotRecorded as error:
-            key, warning = error.key, str(error)
+async def statement_file(
+    request: Raw, name: str, ledger: Ledger, run: CommandThreads
+) -> Response[str]:
+    try:
+        period = Period(request)
+        statement = await run(account_statement, ledger, name, period.start, period.end)
+    except QueryRefused as error:
+        raise ClientException(str(error)) from None
+    except AccountNotFound:
+        raise NotFoundException(f"no account {name!r}") from None
+    text = await run(statement_csv, statement, period.start, period.end)
+    filename = quote(f"statement-{name}.csv", safe="")
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={**NO_STORE, "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+    )
+
+
+async def deposit(
+    request: Raw, name: str, ledger: Ledger, console: ConsoleParts, run: CommandThreads, form: Any
+) -> Template | Redirect:
+    note = str(form.get("note") or "").strip()
+    try:
+        value = typed_amount(str(form.get("amount") or ""))
+        await run(ledger.deposit, name, value, note, by=signed(request).name)
+    except (InvalidAmount, errors.LedgerError) as error:
         return await account_page_of(
-            request, name, ledger, console, run, new_key=key, refused=warning
+            request, name, ledger, console, run, refused=f"deposit: {error}", status=422
         )
+    return see_other(f"{account_path(name)}?done=deposit")
+
+
+async def adjust(
+    request: Raw, name: str, ledger: Ledger, console: ConsoleParts, run: CommandThreads, form: Any
+) -> Template | Redirect:
+    note = str(form.get("note") or "").strip()
+    try:
+        value = typed_amount(str(form.get("amount") or ""), signed=True)
+        if not note:
+            raise InvalidAmount("an adjustment needs a note saying why")
+        await run(ledger.adjust, name, value, note, by=signed(request).name)
+    except (InvalidAmount, errors.LedgerError) as error:
+        return await account_page_of(
+            request, name, ledger, console, run, refused=f"adjustment: {error}", status=422
+        )
+    return see_other(f"{account_path(name)}?done=adjustment")
+
+
+async def new_key(
+    request: Raw, name: str, ledger: Ledger, console: ConsoleParts, run: CommandThreads
+) -> Template:
+    """The one answer that shows the key: rendered here, not redirected to (a redirect would
+    have to carry it), kept by no cache (`NO_STORE`), and the page's script replaces this
+    history entry with the account's page, so a reload shows no key."""
+    credentials = Credentials(console.db)
+    warning = None
+    try:
+        issued = await run(new_api_key, ledger, credentials, name, signed(request).name)
+        key = issued.key
+    except errors.UnknownAccount:
+        raise NotFoundException(f"no account {name!r}") from None
+    except NotRecorded as error:
+        key, warning = error.key, str(error)
+    return await account_page_of(request, name, ledger, console, run, new_key=key, refused=warning)
 
 
 async def account_page_of(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -42,16 +43,21 @@ class FulfilmentPages(Controller):
     ) -> Template:
         return await fulfilment_page(request, console, run, now)
 
-    @post("/{name:str}/revoke", guards=[may_act], status_code=303)
+    # A name may hold "/", which the router decodes before it matches: the rest of the path
+    # is taken whole, and its last segment is the action.
+    @post("/{rest:path}", guards=[may_act], status_code=303)
     async def revoke(
         self,
         request: Raw,
-        name: FromPath[str],
+        rest: FromPath[str],
         ledger: NamedDependency[Ledger],
         console: NamedDependency[ConsoleParts],
         run: NamedDependency[CommandThreads],
         now: NamedDependency[datetime],
     ) -> Template | Redirect:
+        name, _, action = rest.removeprefix("/").rpartition("/")
+        if action != "revoke":
+            raise NotFoundException(f"no action {action!r} of a bot")
         credentials = Credentials(console.db)
         by = signed(request).name
         try:
@@ -61,7 +67,7 @@ class FulfilmentPages(Controller):
             return await fulfilment_page(
                 request, console, run, now, refused=str(error), status=status
             )
-        return see_other(f"{PREFIX}/fulfilment?revoked={quote(name)}&tokens={revoked}")
+        return see_other(f"{PREFIX}/fulfilment?{urlencode({'revoked': name, 'tokens': revoked})}")
 
 
 async def fulfilment_page(

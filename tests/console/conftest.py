@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from orderledger.bootstrap import Store
 from orderledger.storage.credentials import Role
@@ -24,14 +25,15 @@ from tests.integration.servers import running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"the console's browser tests need Debian's Chromium at {CHROMIUM} "
-        "(apt-get install chromium)",
-        allow_module_level=True,
-    )
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+@pytest.fixture(scope="module", autouse=True)
+def chromium_installed() -> None:
+    """Skip, saying why, where the browser is missing (before any server starts)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"the console's browser tests need Debian's Chromium at {CHROMIUM} "
+            "(apt-get install chromium)"
+        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from orderledger.application.claiming import WorkClaims
 from orderledger.bootstrap import Store
 from orderledger.http.app import create_app
+from orderledger.http.console.recent import FRESH
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from tests.conftest import entry, open_account, settle
@@ -138,3 +139,14 @@ def test_a_bad_filter_is_refused_on_the_page(console: Client, orders: list[int])
         page = console.get(f"/console/orders?{query}")
         assert page.status_code == 400
         assert words in page.text.replace("&#39;", "'")
+
+
+def test_the_overviews_figures_are_read_again_after_a_moment(
+    console: Client, store: Store, orders: list[int], clock: Clock
+) -> None:
+    assert cells(console.get("/console/").text, "Completed")[1] == "0"
+    store.ledger.complete_order(orders[0])
+    settle(store)
+    assert cells(console.get("/console/").text, "Completed")[1] == "0"  # as at the same moment
+    clock.now += FRESH
+    assert cells(console.get("/console/").text, "Completed")[1] == "1"

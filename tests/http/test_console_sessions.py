@@ -47,7 +47,7 @@ def signed_in(client: Client, token: str) -> str:
     """Sign in; the session's CSRF token, as the page's forms carry it."""
     answer = client.post("/console/sign-in", data={"token": token}, follow_redirects=False)
     assert answer.status_code == 303, answer.text
-    page = client.get("/console/")
+    page = client.get("/console/orders?limit=1")  # not the overview: its figures are kept
     assert page.status_code == 200
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found
@@ -247,9 +247,30 @@ def test_each_refill_action_runs_the_ledgers_command(
     for step in steps:
         done = console.post(
             f"/console/refills/{refill.number}/{step}",
-            data={"csrf": csrf, "order": str(number), "reason": "not needed"},
+            data={"csrf": csrf, "reason": "not needed"},
             follow_redirects=False,
         )
         assert done.status_code == 303, done.text
         assert done.headers["location"] == f"/console/orders/{number}?done=refill-{step}"
     assert store.ledger.refill(refill.number).status.value == after
+
+
+def test_a_refused_refill_action_is_shown_on_its_orders_page(console: Client, store: Store) -> None:
+    store.ledger.sync_services([entry(1, refill=True)])
+    account, _ = open_account(store)
+    number = store.ledger.place_order(
+        account.id, 1, {"link": "https://example.com/r", "quantity": 100}
+    ).number
+    store.ledger.complete_order(number)
+    refill = store.ledger.request_refill(account.id, number)
+    store.ledger.complete_refill(refill.number)
+    settle(store)
+    csrf = signed_in(console, store.credentials.issue(Role.OPERATOR, "alice", "alice"))
+    refused = console.post(
+        f"/console/refills/{refill.number}/reject", data={"csrf": csrf, "reason": "late"}
+    )
+    assert refused.status_code == 409
+    assert f"refill {refill.number} is already Completed" in refused.text
+    assert f"<h1>Order {number}" in refused.text
+    unknown = console.post("/console/refills/999/start", data={"csrf": csrf})
+    assert unknown.status_code == 404

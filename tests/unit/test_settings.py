@@ -138,3 +138,15 @@ def test_help_lists_every_setting_with_its_default() -> None:
         assert name in text
         if declared_setting.default:
             assert f"(default: {declared_setting.default})" in text
+
+
+def test_the_console_secret_is_long_enough_and_never_shown() -> None:
+    secret = "s3cret-" * 6
+    settings = Settings.from_env({"ORDERLEDGER_CONSOLE_SECRET": secret})
+    assert settings.console_secret == secret
+    assert secret not in repr(settings)
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"ORDERLEDGER_CONSOLE_SECRET": "short-one"})
+    assert "ORDERLEDGER_CONSOLE_SECRET" in str(refused.value)
+    assert "at least 32 characters" in str(refused.value)
+    assert "short-one" not in str(refused.value)

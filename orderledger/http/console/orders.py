@@ -104,7 +104,7 @@ class OrderPages(Controller):
     path = "/"
 
     @get("/orders")
-    async def list(
+    async def listing(
         self,
         request: Raw,
         console: NamedDependency[ConsoleParts],
@@ -160,8 +160,7 @@ class OrderPages(Controller):
             command = order_command(ledger, number, parsed(fields, action, OrderAction))
             await run(command, by=signed(request).reporter, now=now)
         except (FormRefused, errors.LedgerError) as error:
-            text = str(error) if isinstance(error, FormRefused) else refusal_text(error)
-            status = 422 if isinstance(error, FormRefused) else 409
+            text, status = refusal(error)
             return await order_page(
                 request, number, ledger, console, run, refused=text, status=status
             )
@@ -179,21 +178,27 @@ class OrderPages(Controller):
         now: NamedDependency[datetime],
     ) -> Template | Redirect:
         fields = dict((await request.form()).items())
-        order = (
-            int(str(fields.get("order") or "0")) if str(fields.get("order", "")).isdigit() else 0
-        )
         try:
             command = refill_command(ledger, number, parsed(fields, action, RefillAction))
             refill = await run(command, by=signed(request).reporter, now=now)
         except (FormRefused, errors.LedgerError) as error:
-            if not order:
-                raise NotFoundException(str(error)) from None
-            text = str(error) if isinstance(error, FormRefused) else refusal_text(error)
-            status = 422 if isinstance(error, FormRefused) else 409
+            try:  # shown on its order's page
+                order = (await run(ledger.refill, number)).order_number
+            except errors.UnknownRefill:
+                raise NotFoundException(f"no refill {number}") from None
+            text, status = refusal(error)
             return await order_page(
                 request, order, ledger, console, run, refused=text, status=status
             )
         return see_other(f"{PREFIX}/orders/{refill.order_number}?done=refill-{action}")
+
+
+def refusal(error: FormRefused | errors.LedgerError) -> tuple[str, int]:
+    """What the page says of a refused form, and its status: 422 a form that is not what
+    the action takes, 409 a command the order's state refuses."""
+    if isinstance(error, FormRefused):
+        return str(error), 422
+    return refusal_text(error), 409
 
 
 async def order_page(

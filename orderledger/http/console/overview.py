@@ -17,7 +17,6 @@ from orderledger.http.console.pages import page
 from orderledger.http.console.parts import ConsoleParts
 from orderledger.projections.registry import PROJECTIONS
 from orderledger.views.overview import Overview as Figures
-from orderledger.views.overview import overview
 
 Raw = Request[Any, Any, Any]
 
@@ -48,7 +47,7 @@ class Overview(Controller):
     async def show(
         self, request: Raw, console: NamedDependency[ConsoleParts], now: NamedDependency[datetime]
     ) -> Template:
-        figures = await overview(console.reads, now)
+        figures = await console.overview.at(console.reads, now)
         statuses = [(s.value, figures.by_status.get(s.value, 0)) for s in OrderStatus]
         lags = [
             (

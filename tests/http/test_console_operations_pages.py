@@ -10,12 +10,14 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from litestar.testing import TestClient
 
 from orderledger.application.catalogue_import import current_catalogue
+from orderledger.application.claiming import WorkClaims
 from orderledger.bootstrap import Store
 from orderledger.domain.account import Account
 from orderledger.domain.ids import account_id, token_holder_id
@@ -25,7 +27,7 @@ from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
 from orderledger.views.account_statement import account_statement, statement_csv
 from tests.conftest import entry, open_account, settle
-from tests.http.test_console_sessions import signed_in
+from tests.http.test_console_sessions import Clock, signed_in
 
 Client = TestClient  # type: ignore[type-arg]
 MAIN = re.compile(r"<main>(.*)</main>", re.S)
@@ -319,3 +321,37 @@ def test_an_account_or_bot_named_with_a_slash_has_its_pages_and_actions(
     revoked = console.post("/console/fulfilment/bots%2Fone/revoke", data={"csrf": csrf})
     assert "Revoked 1 token(s) of bots/one" in revoked.text
     assert store.credentials.holders(Role.OPERATOR)[0].name == "alice"
+
+
+def test_the_fulfilment_page_shows_each_bots_claims_and_those_that_ran_out(
+    settings: Settings, store: Store
+) -> None:
+    clock = Clock()
+    store.ledger.sync_services([entry(1)])
+    account, _ = open_account(store)
+    numbers = [
+        store.ledger.place_order(
+            account.id, 1, {"link": f"https://example.com/{n}", "quantity": 100}
+        ).number
+        for n in range(2)
+    ]
+    settle(store)
+    claims = WorkClaims(store.ledger, store.db)
+    start = clock.now
+    store.credentials.issue(Role.OPERATOR, "bot-1", "bot-1")
+    claims.claim_orders("bot-1", 1, lease=timedelta(minutes=5), now=clock.now)
+    claims.claim_orders("bot-1", 1, lease=timedelta(minutes=30), now=clock.now)
+    settle(store)
+    clock.now += timedelta(minutes=10)
+    # No projector, so no sweep: the claim that ran out is still in the queue, as between
+    # its expiry and the sweep's next round.
+    with TestClient(create_app(settings, projector=False, clock=clock)) as console:
+        staff(console, store)
+        page = console.get("/console/fulfilment").text
+    bot = re.search(r'<tr data-bot="bot-1">(.*?)</tr>', page, re.S)
+    assert bot and re.findall(r'<td class="num[^"]*">(\d+)</td>', bot.group(1)) == ["1", "1", "1"]
+    expired = re.search(r'<table class="grid" id="expired">(.*?)</table>', page, re.S)
+    assert expired and f'<td class="num">{numbers[0]}</td>' in expired.group(1)
+    assert f"/console/orders/{numbers[1]}" in page
+    ran_out = start + timedelta(minutes=5)
+    assert f"expired {ran_out:%Y-%m-%d %H:%M:%S} UTC" in page

@@ -195,3 +195,23 @@ def test_an_adjusted_account_round_trips_through_its_snapshot(store: Store) -> N
     restored = snapshot.mutate(None)
     assert isinstance(restored, Account)
     assert (restored.adjustments, restored.balance) == (Decimal("-1.00000"), Decimal("4.00000"))
+
+
+def test_the_command_line_records_staff_as_who_deposited_adjusted_or_issued_a_key(
+    store: Store, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    open_account(store, "net", deposit=None)
+    assert run(capsys, "accounts", "deposit", "net", "10")[0] == 0
+    assert run(capsys, "accounts", "adjust", "net", "-1", "--note", "fee")[0] == 0
+    status, out, _ = run(capsys, "accounts", "new-key", "net")
+    assert status == 0
+    key = out.splitlines()[-1]
+    events = list(store.ledger.events.get(store.ledger.account("net").id))[-3:]
+    assert [type(e).__qualname__ for e in events] == [
+        "Account.Deposited",
+        "Account.Adjusted",
+        "Account.ApiKeyIssued",
+    ]
+    assert {e.by for e in events} == {"staff"}  # type: ignore[attr-defined]
+    assert events[-1].revoked == 1  # type: ignore[attr-defined]
+    assert key not in repr(events[-1].__dict__)

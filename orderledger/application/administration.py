@@ -30,21 +30,33 @@ class Administration(LedgerBase):
             raise AccountExists(f"account {name!r} already exists") from error
         return account
 
-    def deposit(self, name: str, amount: Decimal, note: str = "") -> Account:
+    def deposit(self, name: str, amount: Decimal, note: str = "", by: str = "") -> Account:
         def decide() -> Account:
             account = self.account(name)
-            account.deposit(amount, note)
+            account.deposit(amount, note, by=by)
             self.save(account)
             return account
 
         return self.retrying(decide)
 
-    def adjust(self, name: str, amount: Decimal, note: str) -> Account:
+    def adjust(self, name: str, amount: Decimal, note: str, by: str = "") -> Account:
         """Record a signed correction of the account's balance (`Account.adjust`)."""
 
         def decide() -> Account:
             account = self.account(name)
-            account.adjust(amount, note)
+            account.adjust(amount, note, by=by)
+            self.save(account)
+            return account
+
+        return self.retrying(decide)
+
+    def record_key_issued(self, name: str, revoked: int, by: str) -> Account:
+        """Record that a new API key was issued for the account (the key is issued already,
+        in the credentials: the event is the log's account of it, never the key)."""
+
+        def decide() -> Account:
+            account = self.account(name)
+            account.record_key_issued(revoked=revoked, by=by)
             self.save(account)
             return account
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 
+from orderledger.application.access import NotRecorded, new_api_key
 from orderledger.cli.common import CommandFailed, amount, opened_store
 from orderledger.cli.listing import show_account_list
 from orderledger.cli.statement import register_statement
 from orderledger.domain.account import Account, Billing
+from orderledger.domain.claims import STAFF
 from orderledger.domain.money import MAX_AMOUNT, ZERO, wire
 from orderledger.storage.credentials import Role
 
@@ -137,7 +140,7 @@ def create_account(args: argparse.Namespace) -> int:
 def deposit_funds(args: argparse.Namespace) -> int:
     value = amount(args.amount)
     with opened_store() as store:
-        account = store.ledger.deposit(args.name, value, args.note.strip())
+        account = store.ledger.deposit(args.name, value, args.note.strip(), by=STAFF.name)
     print("\n".join(describe(account)))
     return 0
 
@@ -147,7 +150,7 @@ def adjust_balance(args: argparse.Namespace) -> int:
     if not args.note.strip():
         raise CommandFailed("--note must say why the balance is adjusted")
     with opened_store() as store:
-        account = store.ledger.adjust(args.name, value, args.note)
+        account = store.ledger.adjust(args.name, value, args.note, by=STAFF.name)
     print("\n".join(describe(account)))
     return 0
 
@@ -161,9 +164,14 @@ def show_account(args: argparse.Namespace) -> int:
 
 def new_key(args: argparse.Namespace) -> int:
     with opened_store() as store:
-        account = store.ledger.account(args.name)
-        revoked = store.credentials.revoke_all(Role.API, str(account.id))
-        key = store.credentials.issue(Role.API, str(account.id), account.name)
-    print(f"revoked {revoked} key(s) of {account.name}; the new API key (shown once):")
-    print(key)
+        try:
+            issued = new_api_key(store.ledger, store.credentials, args.name, by=STAFF.name)
+        except NotRecorded as error:
+            # The key works: it must still be shown, once, or it is lost.
+            print(f"warning: {error}", file=sys.stderr)
+            print("the new API key (shown once):")
+            print(error.key)
+            return 1
+    print(f"revoked {issued.revoked} key(s) of {issued.account}; the new API key (shown once):")
+    print(issued.key)
     return 0

@@ -17,7 +17,7 @@ from orderledger.domain.errors import (
     UnknownService,
     UnknownUpstream,
 )
-from orderledger.domain.money import InvalidAmount, checked_amount, parse_amount
+from orderledger.domain.money import InvalidAmount, typed_amount
 from orderledger.projections.runner import ConcurrentProjection
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings, SettingsError
@@ -106,22 +106,9 @@ def opened_store(*, create: bool = False) -> Iterator[Store]:
 
 
 def amount(text: str, *, positive: bool = True, signed: bool = False) -> Decimal:
-    """An amount typed by the operator: a decimal number within the ledger's bound, with five
-    places at most (the ledger refuses what it would have to round). `signed`: either sign,
-    but not zero (a correction)."""
+    """An amount typed by the operator (`money.typed_amount`), or the command's refusal."""
     try:
-        value = parse_amount(text)
-    except InvalidAmount as error:
-        raise CommandFailed(str(error)) from error
-    if signed:
-        if value == 0:
-            raise CommandFailed(f"amount must not be zero, not {text}")
-    elif positive and value <= 0:
-        raise CommandFailed(f"amount must be positive, not {text}")
-    elif value < 0:
-        raise CommandFailed(f"amount must not be negative, not {text}")
-    try:
-        return checked_amount(value)
+        return typed_amount(text, positive=positive, signed=signed)
     except InvalidAmount as error:
         raise CommandFailed(str(error)) from error
 

@@ -13,6 +13,7 @@ import argparse
 import json
 from typing import TypeAlias
 
+from orderledger.application import access
 from orderledger.cli.common import CommandFailed, opened_store
 from orderledger.cli.listing import console, table
 from orderledger.domain.claims import STAFF
@@ -65,15 +66,11 @@ def list_holders(args: argparse.Namespace, role: Role) -> int:
 def revoke_holder(args: argparse.Namespace, role: Role) -> int:
     name = args.name.strip()
     with opened_store() as store:
-        revoked = store.credentials.revoke_named(role, name)
-        if not revoked:
-            raise CommandFailed(f"no {role.value} {name!r} holds a token")
         try:
-            store.ledger.record_revocation(role.value, name, revoked, by=STAFF.name)
-        except Exception as error:
-            raise CommandFailed(
-                f"the {revoked} token(s) of {role.value} {name!r} are revoked (refused from "
-                f"now on), but recording the revocation in the log failed: {error}"
-            ) from error
+            revoked = access.revoke_holder(
+                store.ledger, store.credentials, role, name, by=STAFF.name
+            )
+        except (access.NoTokens, access.NotRecorded) as error:
+            raise CommandFailed(str(error)) from error
     print(f"revoked {revoked} token(s) of {role.value} {name}; they are refused from now on")
     return 0

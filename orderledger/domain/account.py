@@ -64,16 +64,22 @@ class Account(Aggregate):
     def can_pay(self, amount: Decimal) -> bool:
         return self.billing is Billing.POSTPAID or amount <= self.balance
 
+    # `by` names the operator who recorded a deposit or an adjustment ("staff" from the
+    # command line, the signed-in name from the console). Events stored before it was
+    # recorded have none and load with its default "".
+
     class Deposited(Aggregate.Event):
         amount: Decimal
+        by: str = ""
 
     class DepositedWithNote(Aggregate.Event):
         """A deposit the operator wrote a note for (a payment's reference, say)."""
 
         amount: Decimal
         note: str
+        by: str = ""
 
-    def deposit(self, amount: Decimal, note: str = "") -> None:
+    def deposit(self, amount: Decimal, note: str = "", by: str = "") -> None:
         """Take a deposit: one amount within the ledger's bound, to five places at most, that
         keeps the account's deposits below MAX_TOTAL. A note, when given, is kept with it."""
         amount = given_amount(amount)
@@ -83,16 +89,16 @@ class Account(Aggregate):
                 "the ledger holds for one account"
             )
         if note:
-            self.record_noted_deposit(amount=amount, note=note)
+            self.record_noted_deposit(amount=amount, note=note, by=by)
         else:
-            self.record_deposit(amount)
+            self.record_deposit(amount=amount, by=by)
 
     @event(Deposited)
-    def record_deposit(self, amount: Decimal) -> None:
+    def record_deposit(self, amount: Decimal, by: str = "") -> None:
         self.deposits += amount
 
     @event(DepositedWithNote)
-    def record_noted_deposit(self, amount: Decimal, note: str) -> None:
+    def record_noted_deposit(self, amount: Decimal, note: str, by: str = "") -> None:
         self.deposits += amount
 
     class Adjusted(Aggregate.Event):
@@ -101,8 +107,9 @@ class Account(Aggregate):
 
         amount: Decimal
         note: str
+        by: str = ""
 
-    def adjust(self, amount: Decimal, note: str) -> None:
+    def adjust(self, amount: Decimal, note: str, by: str = "") -> None:
         """Correct the balance by a signed amount, with a note saying why.
 
         A negative adjustment may take a prepaid balance below zero: an operator taking back
@@ -119,11 +126,23 @@ class Account(Aggregate):
                 f"account {self.name!r}: its adjustments would reach {MAX_TOTAL:f}, past what "
                 "the ledger holds for one account"
             )
-        self.record_adjustment(amount=amount, note=note.strip())
+        self.record_adjustment(amount=amount, note=note.strip(), by=by)
 
     @event(Adjusted)
-    def record_adjustment(self, amount: Decimal, note: str) -> None:
+    def record_adjustment(self, amount: Decimal, note: str, by: str = "") -> None:
         self.adjustments += amount
+
+    class ApiKeyIssued(Aggregate.Event):
+        """A new API key was issued for the account by `by`, replacing the `revoked` keys it
+        had: the log's account of it. Never the key itself, which is only ever stored as a
+        hash outside the log (`storage/credentials.py`)."""
+
+        revoked: int
+        by: str
+
+    @event(ApiKeyIssued)
+    def record_key_issued(self, revoked: int, by: str) -> None:
+        pass  # no money moves: the event is the record
 
     def charge(self, order_number: int, amount: Decimal) -> None:
         """Charge the account for an order; a prepaid account refuses what it cannot pay, and

@@ -132,8 +132,18 @@ def read_entry(raw: object, position: int) -> CatalogueEntry:
 def read_catalogue(path: Path) -> list[CatalogueEntry]:
     """A JSON array of services, or an object with the array under `data`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogueError(f"{path}: {error}") from error
+    return parse_catalogue(text, str(path))
+
+
+def parse_catalogue(text: str, source: str) -> list[CatalogueEntry]:
+    """The catalogue in `text` (a file's, an upload's), `source` naming it in errors."""
+    path = source
+    try:
+        document = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
         raise CatalogueError(f"{path}: {error}") from error
     if isinstance(document, dict):
         document = document.get("data")

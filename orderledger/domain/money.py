@@ -121,6 +121,21 @@ def checked_amount(amount: Decimal, what: str = "amount") -> Decimal:
     return held
 
 
+def typed_amount(text: str, *, positive: bool = True, signed: bool = False) -> Decimal:
+    """An amount typed by an operator (the command line's, the console's): a decimal number
+    within the ledger's bound, with five places at most (the ledger refuses what it would
+    have to round). `signed`: either sign, but not zero (a correction)."""
+    value = parse_amount(text)
+    if signed:
+        if value == 0:
+            raise InvalidAmount(f"amount must not be zero, not {text}")
+    elif positive and value <= 0:
+        raise InvalidAmount(f"amount must be positive, not {text}")
+    elif value < 0:
+        raise InvalidAmount(f"amount must not be negative, not {text}")
+    return checked_amount(value)
+
+
 def exact_sum(*terms: Decimal) -> Decimal:
     """The sum of `terms`, exactly: InvalidAmount rather than a sum rounded to fit."""
     context = exact_context()

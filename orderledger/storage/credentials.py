@@ -75,6 +75,24 @@ class Credentials:
             )
         return token
 
+    def replace(self, role: Role, subject: str, name: str) -> tuple[int, str]:
+        """Revoke every token of `subject` in `role` and issue one new one, in one
+        transaction (never a moment with no key, nor two): how many were revoked, and the
+        new token."""
+        token = secrets.token_hex(16)
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "DELETE FROM orderledger_credentials WHERE role = %s AND subject = %s",
+                (role.value, subject),
+            )
+            revoked = int(cursor.rowcount)
+            cursor.execute(
+                "INSERT INTO orderledger_credentials "
+                "(token_hash, role, subject, name, created_at) VALUES (%s, %s, %s, %s, %s)",
+                (token_hash(token), role.value, subject, name, datetime.now(UTC).isoformat()),
+            )
+        return revoked, token
+
     def revoke_all(self, role: Role, subject: str) -> int:
         with self.db.transaction() as cursor:
             cursor.execute(

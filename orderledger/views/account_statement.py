@@ -14,9 +14,18 @@ from eventsourcing.application import Application
 from orderledger.domain.account import Account
 from orderledger.domain.ids import account_id
 from orderledger.domain.money import ZERO
-from orderledger.views.statements import Movement, Statement, StatementLine, fold_statement
+from orderledger.views.statements import (
+    Movement,
+    Statement,
+    StatementLine,
+    csv_text,
+    fold_statement,
+    statement_rows,
+)
 
-__all__ = ["AccountNotFound", "Statement", "StatementLine", "account_statement"]
+__all__ = ["AccountNotFound", "Statement", "StatementLine", "account_statement", "statement_csv"]
+
+COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
 
 
 class AccountNotFound(LookupError):
@@ -25,15 +34,15 @@ class AccountNotFound(LookupError):
 
 def movement(event: Any) -> Movement | None:
     if isinstance(event, Account.Deposited):
-        return Movement("deposit", None, event.amount)
+        return Movement("deposit", None, event.amount, by=event.by)
     if isinstance(event, Account.DepositedWithNote):
-        return Movement("deposit", None, event.amount, event.note)
+        return Movement("deposit", None, event.amount, event.note, event.by)
     if isinstance(event, Account.Charged):
         return Movement("charge", event.order_number, -event.amount)
     if isinstance(event, Account.Refunded):
         return Movement("refund", event.order_number, event.amount)
     if isinstance(event, Account.Adjusted):
-        return Movement("adjustment", None, event.amount, event.note)
+        return Movement("adjustment", None, event.amount, event.note, event.by)
     return None
 
 
@@ -55,3 +64,10 @@ def account_statement(
     return fold_statement(
         opened.name, opened.currency, opened.credit + ZERO, events, movement, start, end
     )
+
+
+def statement_csv(
+    statement: Statement, start: datetime | None = None, end: datetime | None = None
+) -> str:
+    """The statement as `orderledger accounts statement` prints it in CSV."""
+    return csv_text(statement_rows(statement, start, end), COLUMNS)

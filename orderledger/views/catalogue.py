@@ -31,3 +31,26 @@ def linked_counts(db: Database) -> dict[str, int]:
     for upstream, _ in linked_services(db).values():
         counts[upstream] = counts.get(upstream, 0) + 1
     return counts
+
+
+def search_services(
+    db: Database, text: str = "", after: int = 0, limit: int = 100
+) -> list[ServiceRow]:
+    """The services whose number is `text`, or whose name or category holds it (any case),
+    by number after `after`: one page of `limit` (the console's catalogue)."""
+    sql = select_sql(Target.live(CATALOGUE)) + " WHERE number > %s"
+    params: list[object] = [after]
+    wanted = text.strip()
+    if wanted:
+        pattern = (
+            "%" + wanted.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        sql += " AND (lower(name) LIKE %s ESCAPE '\\' OR lower(category) LIKE %s ESCAPE '\\'" + (
+            " OR number = %s)" if wanted.isdigit() else ")"
+        )
+        params += [pattern, pattern]
+        if wanted.isdigit():
+            params.append(int(wanted))
+    with db.transaction() as cursor:
+        cursor.execute(sql + " ORDER BY number LIMIT %s", [*params, limit])
+        return [CATALOGUE.from_db(values) for values in cursor.fetchall()]

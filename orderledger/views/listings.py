@@ -248,8 +248,43 @@ def list_refills(
     return paged(lines, limit)
 
 
-def list_accounts(db: Database) -> list[AccountBalanceRow]:
-    """Every account, by name (a ledger holds a handful to a few thousand)."""
+@dataclass(frozen=True)
+class AccountPage:
+    """One page of accounts by name, and the name the next page starts after (None: the
+    last page)."""
+
+    rows: list[AccountBalanceRow]
+    next_after: str | None
+
+
+def accounts_sql(after: bool, limit: bool) -> str:
     names = ", ".join(column_names(Target.live(ACCOUNT_BALANCE)))
-    rows = db.alone(f"SELECT {names} FROM {ACCOUNT_BALANCE.table} ORDER BY name")
+    where = " WHERE name > %s" if after else ""
+    return f"SELECT {names} FROM {ACCOUNT_BALANCE.table}{where} ORDER BY name" + (
+        " LIMIT %s" if limit else ""
+    )
+
+
+def list_accounts(
+    db: Database, after: str | None = None, limit: int | None = None
+) -> list[AccountBalanceRow]:
+    """The accounts by name: every one (a ledger holds a handful to a few thousand), or
+    `limit` of them after the name `after` (keyset, by the read model's unique index of names)."""
+    params: list[Any] = [] if after is None else [after]
+    if limit is not None:
+        params.append(limit)
+    rows = db.alone(accounts_sql(after is not None, limit is not None), params)
     return [ACCOUNT_BALANCE.from_db(row) for row in rows]
+
+
+def account_page(db: Database, after: str | None = None, limit: int = 50) -> AccountPage:
+    rows = list_accounts(db, after, limit + 1)  # one more: whether there is a next page
+    if len(rows) > limit:
+        return AccountPage(rows[:limit], rows[limit - 1].name)
+    return AccountPage(rows, None)
+
+
+def account_by_name(db: Database, name: str) -> AccountBalanceRow | None:
+    names = ", ".join(column_names(Target.live(ACCOUNT_BALANCE)))
+    rows = db.alone(f"SELECT {names} FROM {ACCOUNT_BALANCE.table} WHERE name = %s", (name,))
+    return ACCOUNT_BALANCE.from_db(rows[0]) if rows else None

@@ -5,11 +5,13 @@ only in which events move money and how."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from orderledger.domain.money import wire
 
@@ -22,6 +24,7 @@ class Movement:
     order: int | None
     amount: Decimal
     note: str = ""
+    by: str = ""  # who recorded it (an operator's deposit or adjustment)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class StatementLine:
     amount: Decimal  # signed: what it did to the running figure
     balance: Decimal  # the running figure after it
     note: str = ""  # the operator's note of a deposit or an adjustment; the upstream's order
+    by: str = ""  # who recorded it (not in the CSV: its columns stay as they were)
 
     def plain(self, running: str = "balance") -> dict[str, Any]:
         return {
@@ -90,6 +94,46 @@ def fold_statement(
                 moved.amount,
                 running,
                 moved.note,
+                moved.by,
             )
         )
     return Statement(owner, currency, opening, lines)
+
+
+def statement_rows(
+    statement: Statement,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    running: str = "balance",
+) -> list[dict[str, object]]:
+    """The statement as its CSV and JSON lines give it: the opening figure (at `start`), each
+    line, the closing figure (at `end`); `running` names the running figure's column."""
+
+    def edge(entry: str, when: datetime | None, figure: Decimal) -> dict[str, object]:
+        return {
+            "time": when.isoformat() if when else None,
+            "version": None,
+            "entry": entry,
+            "order": None,
+            "amount": None,
+            running: wire(figure),
+            "note": "",
+        }
+
+    return [
+        edge(f"opening {running}", start, statement.opening),
+        *(line.plain(running) for line in statement.lines),
+        edge(f"closing {running}", end, statement.closing),
+    ]
+
+
+def write_csv(rows: Iterable[dict[str, object]], columns: Sequence[str], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+
+
+def csv_text(rows: Iterable[dict[str, object]], columns: Sequence[str]) -> str:
+    out = io.StringIO()
+    write_csv(rows, columns, out)
+    return out.getvalue()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from orderledger.domain.refill import forwarder_name
-from orderledger.projections.work_queue import ORDER, REFILL, WORK_QUEUE, micros
+from orderledger.projections.work_queue import EPOCH, ORDER, REFILL, WORK_QUEUE, micros
 from orderledger.storage.database import Database
 
 TABLE = WORK_QUEUE.table
@@ -84,3 +85,32 @@ def upstream_refills(db: Database) -> list[int]:
         "ORDER BY number LIMIT 1000",
         [REFILL, forwarder_name("%")],
     )
+
+
+@dataclass(frozen=True)
+class HeldClaim:
+    bot: str
+    kind: str  # order or refill
+    number: int
+    expires_at: datetime
+    expired: bool  # the lease ran out: the sweep gives the work back
+
+
+def claims_held(db: Database, now: datetime, limit: int = 1000) -> list[HeldClaim]:
+    """Every claim in the work queue (held, or run out and not yet swept), by bot, then
+    kind and number: the console's fulfilment page."""
+    with db.transaction() as cursor:
+        cursor.execute(
+            f"SELECT claimed_by, kind, number, claim_expires_at FROM {TABLE} "
+            f"WHERE claimed_by <> '' ORDER BY claimed_by, kind, number LIMIT {int(limit)}"
+        )
+        rows = cursor.fetchall()
+    at = micros(now)
+    return [
+        HeldClaim(str(bot), str(kind), int(number), moment(int(expires)), int(expires) <= at)
+        for bot, kind, number, expires in rows
+    ]
+
+
+def moment(microseconds: int) -> datetime:
+    return EPOCH + timedelta(microseconds=microseconds)

@@ -20,14 +20,18 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from orderledger.http.api_v2 import ApiContext
+from orderledger.http.console.accounts import AccountPages
 from orderledger.http.console.auth import SignIn, SignOut
 from orderledger.http.console.errors import EXCEPTION_HANDLERS
+from orderledger.http.console.fulfilment import FulfilmentPages
 from orderledger.http.console.guards import signed_in
 from orderledger.http.console.nav import PREFIX
 from orderledger.http.console.orders import OrderPages
 from orderledger.http.console.overview import Overview
 from orderledger.http.console.parts import ConsoleParts
 from orderledger.http.console.presenters import FILTERS
+from orderledger.http.console.projections import ProjectionPages
+from orderledger.http.console.services import ServicePages
 from orderledger.http.dependencies import always
 from orderledger.storage.database import Database
 
@@ -59,7 +63,15 @@ def console_routes(
         ),
         Router(
             PREFIX,
-            route_handlers=[Overview, OrderPages, SignOut],
+            route_handlers=[
+                Overview,
+                OrderPages,
+                AccountPages,
+                ServicePages,
+                FulfilmentPages,
+                ProjectionPages,
+                SignOut,
+            ],
             guards=[signed_in(key, api.reads, clock)],
             dependencies=dependencies,
             exception_handlers=EXCEPTION_HANDLERS,

@@ -26,4 +26,8 @@ class NavEntry:
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Overview", "/"),
     NavEntry("Orders", "/orders"),
+    NavEntry("Accounts", "/accounts"),
+    NavEntry("Services", "/services"),
+    NavEntry("Fulfilment", "/fulfilment"),
+    NavEntry("Projections", "/projections"),
 )

@@ -15,19 +15,24 @@ Raw = Request[Any, Any, Any]
 
 
 def page(request: Raw, template: str, status_code: int = 200, **context: Any) -> Template:
-    signed: Signed | None = request.state.get(SIGNED)
     return Template(
         template_name=template,
         status_code=status_code,
-        context={
-            "signed": signed,
-            "csrf_field": CSRF_FIELD,
-            "csrf": signed.csrf if signed else "",
-            "nav": [(entry, entry.current(request.url.path)) for entry in NAV],
-            **context,
-        },
+        context=layout_context(request, **context),
         headers=NO_STORE,
     )
+
+
+def layout_context(request: Raw, **context: Any) -> dict[str, Any]:
+    """What the layout needs beside the page's own context."""
+    signed: Signed | None = request.state.get(SIGNED)
+    return {
+        "signed": signed,
+        "csrf_field": CSRF_FIELD,
+        "csrf": signed.csrf if signed else "",
+        "nav": [(entry, entry.current(request.url.path)) for entry in NAV],
+        **context,
+    }
 
 
 # A page shows what only staff should see: no shared cache keeps it, and no frame shows it.

@@ -29,3 +29,13 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
   else draw();
 })();
+
+// The answer that shows a new API key once replaces its own history entry with the account's
+// page: a reload then asks for that page (no key on it), not the form again (a new key).
+(function () {
+  "use strict";
+  var shown = document.querySelector("[data-replace-url]");
+  if (shown && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", shown.getAttribute("data-replace-url"));
+  }
+})();

@@ -17,8 +17,9 @@ the downstreams can name it.
 2. **One sync round.** N orders at the upstream and N downstream forwarded to them, with the
    events the forwarder records (bench/forward_preload.py), projected. The ceiling: the same
    `status` calls (100 ids each) by the bare client, measured right before each round. After
-   a round to warm up (not counted), a round with nothing changed must record nothing; before the second round, the upstream's
-   staff start a share of the orders, and that round must record one event for each.
+   a round to warm up (not counted), a round with nothing changed must record nothing;
+   before the last round, the upstream's staff start a share of the orders, and that round
+   must record one event for each.
 """
 
 from __future__ import annotations

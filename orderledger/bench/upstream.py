@@ -64,8 +64,9 @@ PLACED = get_topic(Order.Placed)
 class Driven:
     """The driver process: one command in, one step out."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
         self.process = process
+        self.log = log
 
     def ask(self, command: Command, what: str) -> Step:
         stdin, stdout = self.pipes()
@@ -73,7 +74,9 @@ class Driven:
         stdin.flush()
         line = stdout.readline()
         if not line:
-            raise BenchFailed(f"the upstream driver exited during {what}")
+            raise BenchFailed(
+                f"the upstream driver exited during {what}:\n{servers.tail(self.log)}"
+            )
         step = msgspec.json.decode(line, type=Step)
         if step.error:
             raise BenchFailed(f"{what}: {step.error}")
@@ -136,7 +139,8 @@ class UpstreamBench(Bench):
     def driver(self, served: Served, scratch: Path) -> Iterator[Driven]:
         assert served.settings.postgres is not None
         env = {"ORDERLEDGER_DATABASE_URL": served.settings.postgres.url()}
-        with (scratch / f"driver-{served.name}.log").open("wb") as log:
+        log_path = scratch / f"driver-{served.name}.log"
+        with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "orderledger.bench.upstream_driver", UPSTREAM],
                 stdin=subprocess.PIPE,
@@ -145,7 +149,7 @@ class UpstreamBench(Bench):
                 env={**os.environ, **env},
             )
         try:
-            yield Driven(process)
+            yield Driven(process, log_path)
         finally:
             assert process.stdin is not None
             process.stdin.close()

@@ -62,12 +62,75 @@ def test_quick_bench_reports_every_figure_as_a_positive_number() -> None:
     assert figures["projection_lag_rate_per_s"] == pytest.approx(figures["add_rps"] / 3, rel=1e-2)
 
 
+UPSTREAM_FIGURES = {
+    "forward_orders",
+    "direct_add_rps",
+    "forwarded_per_s",
+    "forward_ratio",
+    "forward_cpu_ms_per_order",
+    "direct_add_cpu_ms_per_order",
+    "forward_cpu_ratio",
+    "sync_orders",
+    "sync_calls",
+    "bare_poll_s",
+    "sync_round_s",
+    "sync_round_ratio",
+    "sync_round_cpu_s",
+    "sync_round_cpu_ratio",
+    "sync_changed",
+    "bare_poll_changed_s",
+    "sync_round_changed_s",
+    "sync_round_changed_ratio",
+    "sync_round_changed_cpu_s",
+}
+
+
+@pytest.mark.slow
+def test_the_upstream_section_forwards_every_order_and_times_each_sync_round() -> None:
+    # The section itself fails the run if an order is not forwarded, is forwarded twice or
+    # goes in doubt, if a round leaves an order unasked, or if the unchanged round records
+    # anything or the changed one records other than one event per changed order.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orderledger.cli.main",
+            "bench",
+            "--upstream",
+            "--forward-orders",
+            "20",
+            "--sync-orders",
+            "200",
+            "--json",
+            "--admin-url",
+            ADMIN_URL,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert set(figures) == UPSTREAM_FIGURES
+    for name, value in figures.items():
+        assert isinstance(value, float | int) and math.isfinite(value) and value > 0, name
+    assert (figures["forward_orders"], figures["sync_orders"]) == (20, 200)
+    assert (figures["sync_calls"], figures["sync_changed"]) == (2, 20)
+    assert figures["forward_ratio"] == pytest.approx(
+        figures["forwarded_per_s"] / figures["direct_add_rps"], rel=1e-2
+    )
+    assert "sync round with nothing changed" in done.stderr  # progress on stderr
+
+
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
         (["bench", "--workers", "0"], "--workers and --connections must be at least 1"),
         (["bench", "--connections", "0"], "--workers and --connections must be at least 1"),
         (["bench", "--duration", "0"], "--duration must be more than 0 seconds"),
+        (["bench", "--upstream", "--forward-orders", "0"], "--forward-orders must be at least 1"),
+        (["bench", "--upstream", "--sync-orders", "5"], "--sync-orders at least 10"),
         (["serve", "--workers", "0"], "--workers must be at least 1"),
     ],
 )

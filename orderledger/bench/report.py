@@ -132,10 +132,94 @@ def target_text(name: str) -> str:
     return ("≥ " if higher else "≤ ") + f"{target:g}"
 
 
-def table(figures: Figures) -> str:
+def table(figures: Figures | UpstreamFigures) -> str:
     lines = [f"{'figure':<30} {'value':>14}  {'target':>10}  met"]
     for name, value in asdict(figures).items():
         met = meets(name, value)
         mark = "" if met is None else ("yes" if met else "NO")
         lines.append(f"{name:<30} {value:>14,.2f}  {target_text(name):>10}  {mark}")
     return "\n".join(lines)
+
+
+# ---- the upstream section (`orderledger bench --upstream`, issue 14) --------------------------
+
+
+@dataclass(frozen=True)
+class UpstreamMeasured:
+    """What one run of the upstream section measured, before any arithmetic."""
+
+    forward_orders: int
+    direct_add_s: float  # the ceiling: the same adds, in sequence, by one bare client
+    forward_s: float  # from the first placement downstream until the upstream held them all
+    forward_cpu_s: float  # the downstream forwarder process's CPU meanwhile
+    direct_add_cpu_s: float  # the bare client's process's CPU for its adds
+    sync_orders: int
+    sync_changed: int  # orders the upstream changed before the second round
+    bare_poll_s: float  # the ceiling: the round's `status` calls, made by a bare client
+    bare_poll_cpu_s: float
+    sync_round_s: float  # a round in which nothing changed (it records nothing)
+    sync_round_cpu_s: float
+    bare_poll_changed_s: float  # the ceiling again, measured just before the second round
+    sync_round_changed_s: float
+    sync_round_changed_cpu_s: float
+
+
+@dataclass(frozen=True)
+class UpstreamFigures:
+    forward_orders: float
+    direct_add_rps: float
+    forwarded_per_s: float
+    forward_ratio: float
+    forward_cpu_ms_per_order: float
+    direct_add_cpu_ms_per_order: float
+    forward_cpu_ratio: float
+    sync_orders: float
+    sync_calls: float
+    bare_poll_s: float
+    sync_round_s: float
+    sync_round_ratio: float
+    sync_round_cpu_s: float
+    sync_round_cpu_ratio: float
+    sync_changed: float
+    bare_poll_changed_s: float
+    sync_round_changed_s: float
+    sync_round_changed_ratio: float
+    sync_round_changed_cpu_s: float
+
+    def as_json(self) -> str:
+        return json.dumps({k: round(v, 3) for k, v in asdict(self).items()})
+
+
+def calls_of(orders: int) -> int:
+    """`status` calls of a round over this many orders: at most 100 ids each."""
+    return -(-orders // 100)
+
+
+def upstream_figures(m: UpstreamMeasured) -> UpstreamFigures:
+    """Each figure over its ceiling of the same run: forwarding over the same `add`s sent in
+    sequence by one bare client (all one forwarder could do); a sync round over the same
+    `status` calls made by a bare client; CPU over the bare client's CPU for the same work."""
+    forwarded_per_s = ratio(m.forward_orders, m.forward_s)
+    direct_add_rps = ratio(m.forward_orders, m.direct_add_s)
+    per_order = 1000 / m.forward_orders if m.forward_orders else math.inf
+    return UpstreamFigures(
+        forward_orders=m.forward_orders,
+        direct_add_rps=direct_add_rps,
+        forwarded_per_s=forwarded_per_s,
+        forward_ratio=ratio(forwarded_per_s, direct_add_rps),
+        forward_cpu_ms_per_order=m.forward_cpu_s * per_order,
+        direct_add_cpu_ms_per_order=m.direct_add_cpu_s * per_order,
+        forward_cpu_ratio=ratio(m.forward_cpu_s, m.direct_add_cpu_s),
+        sync_orders=m.sync_orders,
+        sync_calls=calls_of(m.sync_orders),
+        bare_poll_s=m.bare_poll_s,
+        sync_round_s=m.sync_round_s,
+        sync_round_ratio=ratio(m.sync_round_s, m.bare_poll_s),
+        sync_round_cpu_s=m.sync_round_cpu_s,
+        sync_round_cpu_ratio=ratio(m.sync_round_cpu_s, m.bare_poll_cpu_s),
+        sync_changed=m.sync_changed,
+        bare_poll_changed_s=m.bare_poll_changed_s,
+        sync_round_changed_s=m.sync_round_changed_s,
+        sync_round_changed_ratio=ratio(m.sync_round_changed_s, m.bare_poll_changed_s),
+        sync_round_changed_cpu_s=m.sync_round_changed_cpu_s,
+    )

@@ -80,6 +80,8 @@ class Options:
     catalogue: Path = field(default_factory=preload.default_catalogue)
     notify_samples: int = 1_000
     report_orders: int = 100  # a start and a delivery on each: twice as many samples
+    forward_orders: int = 2_000  # the upstream section (bench/upstream.py)
+    sync_orders: int = 10_000
 
     def quick(self) -> Options:
         """Small numbers for a smoke test: every scenario, a fraction of the time."""
@@ -91,6 +93,8 @@ class Options:
             duration=2.0,
             notify_samples=200,
             report_orders=20,
+            forward_orders=200,
+            sync_orders=1_000,
         )
 
 
@@ -195,15 +199,27 @@ class Bench:
         return Served(name, store, settings)
 
     @contextmanager
-    def serving(self, served: Served, scratch: Path) -> Iterator[servers.Server]:
-        """`orderledger serve` on this store; its workers' peak memory is kept as it stops."""
-        o = self.options
+    def serving(
+        self,
+        served: Served,
+        scratch: Path,
+        extra: dict[str, str] | None = None,
+        port: int = 0,
+        workers: int = 0,
+    ) -> Iterator[servers.Server]:
+        """`orderledger serve` on this store (`--workers`, unless told otherwise); its
+        workers' peak memory is kept as it stops."""
+        workers = workers or self.options.workers
         assert served.settings.postgres is not None
-        env = {"ORDERLEDGER_DATABASE_URL": served.settings.postgres.url(), **SERVER_ENV}
+        env = {
+            "ORDERLEDGER_DATABASE_URL": served.settings.postgres.url(),
+            **SERVER_ENV,
+            **(extra or {}),
+        }
         self.started += 1
         log = scratch / f"orderledger-{self.started}-{served.name}.log"
-        command = servers.orderledger_command(o.workers)
-        with servers.running(command, log, env, workers=o.workers) as server:
+        command = servers.orderledger_command(workers)
+        with servers.running(command, log, env, port=port, workers=workers) as server:
             yield server
             self.rss_mb.append(server.peak_worker_rss_mb())
 

@@ -46,6 +46,13 @@ class Server:
     def peak_worker_rss_mb(self) -> float:
         return max(peak_rss_kb(pid) for pid in self.workers()) / 1024
 
+    def child(self, module: str) -> int:
+        """The process of serve's that runs `python -m module` (its projector, forwarder)."""
+        for pid in children(self.process.pid):
+            if f"-m {module} " in cmdline(pid) + " ":
+                return pid
+        raise ServerFailed(f"no {module} process under server {self.process.pid}")
+
 
 def children(pid: int) -> list[int]:
     found = []
@@ -67,6 +74,13 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU the process has used so far (/proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rsplit(")", 1)[1].split()  # from the state, the stat's third field
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def peak_rss_kb(pid: int) -> int:

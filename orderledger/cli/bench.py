@@ -11,9 +11,10 @@ from pathlib import Path
 import psycopg
 
 from orderledger.bench.postgres import admin_url
-from orderledger.bench.report import table
+from orderledger.bench.report import Figures, UpstreamFigures, table
 from orderledger.bench.run import Bench, BenchFailed, Options
 from orderledger.bench.servers import ServerFailed
+from orderledger.bench.upstream import UpstreamBench
 from orderledger.cli.common import CommandFailed
 
 
@@ -78,6 +79,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="small numbers (2,000 orders, 2 s per scenario) for a smoke test",
     )
+    parser.add_argument(
+        "--upstream",
+        action="store_true",
+        help="instead of the full run, the upstream section (issue 14): orders forwarded per "
+        "second to an upstream orderledger on this machine, against the same adds sent in "
+        "sequence by one bare client; and one status sync round of many forwarded orders, "
+        "against the same status calls made by a bare client (three fresh databases)",
+    )
+    parser.add_argument(
+        "--forward-orders",
+        type=int,
+        default=defaults.forward_orders,
+        help=f"--upstream: orders forwarded (default {defaults.forward_orders:,})",
+    )
+    parser.add_argument(
+        "--sync-orders",
+        type=int,
+        default=defaults.sync_orders,
+        help=f"--upstream: forwarded orders in the sync round (default {defaults.sync_orders:,})",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=bench)
 
@@ -91,6 +112,8 @@ def options_from(args: argparse.Namespace) -> Options:
         duration=args.duration,
         admin_url=args.admin_url,
         catalogue=args.catalogue,
+        forward_orders=args.forward_orders,
+        sync_orders=args.sync_orders,
     )
     if args.quick:
         options = options.quick()
@@ -100,6 +123,8 @@ def options_from(args: argparse.Namespace) -> Options:
         raise CommandFailed("--workers and --connections must be at least 1")
     if options.duration <= 0:
         raise CommandFailed("--duration must be more than 0 seconds")
+    if options.forward_orders < 1 or options.sync_orders < 10:
+        raise CommandFailed("--forward-orders must be at least 1 and --sync-orders at least 10")
     if not options.catalogue.is_file():
         raise CommandFailed(f"no catalogue at {options.catalogue}")
     return options
@@ -115,7 +140,11 @@ def bench(args: argparse.Namespace) -> int:
     # A kill (SIGTERM) unwinds like Ctrl-C, so the servers stop and the database is dropped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        figures = Bench(options, say).run()
+        figures: Figures | UpstreamFigures
+        if args.upstream:
+            figures = UpstreamBench(options, say).run_upstream()
+        else:
+            figures = Bench(options, say).run()
     except (BenchFailed, ServerFailed, RuntimeError, psycopg.Error) as error:
         raise CommandFailed(str(error)) from error
     print(figures.as_json() if args.json else table(figures))

@@ -12,10 +12,12 @@ from orderledger.bench import growth
 from orderledger.bench.report import (
     TARGETS,
     Measured,
+    UpstreamMeasured,
     figures,
     latency_growth,
     meets,
     table,
+    upstream_figures,
 )
 
 MEASURED = Measured(
@@ -158,3 +160,56 @@ def test_the_table_shows_every_figure_and_each_target_with_whether_it_is_met() -
     assert rows["rebuild_ratio"].split()[-3:] == ["≥", "0.5", "NO"]
     assert rows["status_latency_growth"].split()[-3:] == ["≤", "1.1", "yes"]
     assert rows["add_rps"].split()[1:] == ["2,000.00"]  # no target beside it
+
+
+UPSTREAM = UpstreamMeasured(
+    forward_orders=2_000,
+    direct_add_s=20.0,  # 100 adds/s by the bare client
+    forward_s=50.0,  # 40 forwarded/s
+    forward_cpu_s=30.0,
+    direct_add_cpu_s=6.0,
+    sync_orders=10_000,
+    sync_changed=1_000,
+    bare_poll_s=2.0,
+    bare_poll_cpu_s=0.5,
+    sync_round_s=12.0,
+    sync_round_cpu_s=8.0,
+    bare_poll_changed_s=2.5,
+    sync_round_changed_s=20.0,
+    sync_round_changed_cpu_s=11.0,
+)
+
+
+def test_forwarding_is_divided_by_the_same_adds_sent_in_sequence_by_one_bare_client() -> None:
+    f = upstream_figures(UPSTREAM)
+    assert f.direct_add_rps == pytest.approx(100)
+    assert f.forwarded_per_s == pytest.approx(40)
+    assert f.forward_ratio == pytest.approx(0.4)
+    assert f.forward_cpu_ms_per_order == pytest.approx(15)
+    assert f.direct_add_cpu_ms_per_order == pytest.approx(3)
+    assert f.forward_cpu_ratio == pytest.approx(5)
+
+
+def test_each_sync_round_is_divided_by_the_bare_polling_measured_just_before_it() -> None:
+    f = upstream_figures(UPSTREAM)
+    assert f.sync_calls == 100  # 10,000 orders, 100 ids a call
+    assert f.sync_round_ratio == pytest.approx(6)  # 12 s over 2 s
+    assert f.sync_round_cpu_ratio == pytest.approx(16)  # 8 s over 0.5 s
+    assert f.sync_round_changed_ratio == pytest.approx(8)  # 20 s over its own 2.5 s
+    assert (f.sync_orders, f.sync_changed) == (10_000, 1_000)
+
+
+def test_a_last_short_call_is_still_a_call() -> None:
+    assert upstream_figures(replace(UPSTREAM, sync_orders=10_001)).sync_calls == 101
+    assert upstream_figures(replace(UPSTREAM, sync_orders=200)).sync_calls == 2
+
+
+def test_the_upstream_figures_have_no_target_and_a_zero_ceiling_is_infinite() -> None:
+    f = upstream_figures(replace(UPSTREAM, bare_poll_s=0, direct_add_cpu_s=0))
+    assert math.isinf(f.sync_round_ratio) and math.isinf(f.forward_cpu_ratio)
+    rows = {line.split()[0]: line for line in table(upstream_figures(UPSTREAM)).splitlines()[1:]}
+    assert set(rows) == set(asdict(upstream_figures(UPSTREAM)))
+    assert rows["forward_ratio"].split()[1:] == ["0.40"]  # no target, no verdict
+    assert not set(rows) & set(TARGETS)
+    printed = json.loads(upstream_figures(UPSTREAM).as_json())
+    assert printed["sync_round_ratio"] == 6 and printed["forward_ratio"] == 0.4

@@ -15,19 +15,15 @@ across every server (application/forwarding_loop.py); the others wait to take ov
 from __future__ import annotations
 
 import logging
-import logging.config
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
 
 from orderledger.application.forwarder import Forwarder
 from orderledger.application.forwarding_loop import ForwardingLoop, leadership
 from orderledger.application.upstream_clients import UpstreamClients
 from orderledger.bootstrap import Store
-from orderledger.cli.projector import logging_of, until_stdin_closes
+from orderledger.cli.projector import beside_serve
 from orderledger.http.upstream_metrics import record_forwarder
 from orderledger.storage.settings import Settings
 
@@ -42,15 +38,7 @@ def command(level: str = "info", form: str = "text") -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.config.dictConfig(logging_of(sys.argv[1:] if argv is None else argv))
-    stopping = threading.Event()
-
-    def stop(_signal: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # serve stops its workers first, then this
-    threading.Thread(target=until_stdin_closes, args=(stopping,), daemon=True).start()
+    stopping = beside_serve(argv)
     settings = Settings.from_env()
     store = Store.open(settings, pool_size=2)
     clients = UpstreamClients(store.ledger, store.upstream_keys)

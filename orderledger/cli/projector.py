@@ -150,7 +150,10 @@ def until_stdin_closes(stopping: threading.Event) -> None:
     stopping.set()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def beside_serve(argv: Sequence[str] | None = None) -> threading.Event:
+    """Start a process `serve` keeps beside its workers (this projector, the forwarder): it
+    logs as `serve`'s command line asks, and the event returned is set when it must stop
+    (SIGTERM, or its standard input closed)."""
     logging.config.dictConfig(logging_of(sys.argv[1:] if argv is None else argv))
     stopping = threading.Event()
 
@@ -161,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A terminal's ^C reaches the whole process group: `serve` stops its workers, then this.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=until_stdin_closes, args=(stopping,), daemon=True).start()
+    return stopping
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    stopping = beside_serve(argv)
     store = Store.open(Settings.from_env(), pool_size=2)
     live = LiveProjection(store.projector(), store.leadership())
     try:

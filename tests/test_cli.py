@@ -142,3 +142,9 @@ def test_services_list_shows_every_service_by_number_disabled_ones_marked(
     assert lines[0].split()[0] == "1" and lines[0].endswith("--C  Likes")
     assert lines[1].split()[0] == "2" and lines[1].endswith("-R-  Service 2  [disabled]")
     assert lines[2] == "2 services, 1 enabled"
+    store.ledger.add_upstream("bulk", "https://provider.example/api/v2")
+    store.ledger.link_service(1, "bulk", 7599)
+    status, out, _ = run(capsys, "services", "list")
+    lines = out.strip().splitlines()
+    assert lines[0].endswith("--C  Likes  -> bulk 7599")
+    assert lines[2] == "2 services, 1 enabled, 1 fulfilled by upstreams (-> NAME ITS_ID)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
 from eventsourcing.persistence import IntegrityError
@@ -10,7 +10,7 @@ from eventsourcing.persistence import IntegrityError
 from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.account import Account, Billing
 from orderledger.domain.catalogue import CatalogueEntry
-from orderledger.domain.errors import AccountExists
+from orderledger.domain.errors import AccountExists, CatalogueChanged
 from orderledger.domain.ids import account_id, token_holder_id
 from orderledger.domain.money import ZERO
 from orderledger.domain.service import Service
@@ -64,13 +64,26 @@ class Administration(LedgerBase):
 
         return self.retrying(decide)
 
-    def sync_services(self, entries: Iterable[CatalogueEntry]) -> int:
-        """Record what changed for these entries in one transaction; return events recorded."""
+    def sync_services(
+        self,
+        entries: Iterable[CatalogueEntry],
+        links: Mapping[int, tuple[str, int]] | None = None,
+    ) -> int:
+        """Record what changed for these entries in one transaction; return events recorded.
+        `links`: the upstream (name, its id) each of these services is fulfilled by, linked in
+        the same transaction as the service is listed (an import from an upstream)."""
         changed: list[Service] = []
         for entry in entries:
             service = self.service(entry.number)
+            link = (links or {}).get(entry.number)
             if service is None:
                 service = Service(number=entry.number, **entry.fields())
+            elif link is not None and (service.upstream, service.upstream_service) != link:
+                # Chosen as a free number for the upstream's service, listed since as another.
+                raise CatalogueChanged(
+                    f"service {entry.number} was listed meanwhile by another import; "
+                    "run this one again (what it recorded is kept, and found by its links)"
+                )
             else:
                 current = service.entry()
                 changes = {k: v for k, v in entry.fields().items() if current.get(k) != v}
@@ -78,6 +91,8 @@ class Administration(LedgerBase):
                     service.record_changes(changes)
                 if not service.enabled:
                     service.record_enabled()
+            if link is not None:
+                service.link(*link)
             if service.pending_events:
                 changed.append(service)
         recorded = sum(len(service.pending_events) for service in changed)

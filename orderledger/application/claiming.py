@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from orderledger.application.ledger import Ledger
+from orderledger.application.linked import linked_of
 from orderledger.domain.claims import utc_now
 from orderledger.domain.errors import InvalidTransition, UnknownOrder, UnknownRefill
 from orderledger.domain.order import Order
@@ -72,8 +73,9 @@ class WorkClaims:
         self.sweep(moment, pages=1)
         claimed: list[Order] = []
         after = 0
+        forwarded = sorted(linked_of(self.ledger).current())  # the upstreams' orders
         while len(claimed) < limit:
-            page = queue.claimable(self.db, ORDER, moment, after, services)
+            page = queue.claimable(self.db, ORDER, moment, after, services, forwarded)
             if not page:
                 break
             for number in page:
@@ -111,5 +113,15 @@ class WorkClaims:
         return claimed
 
     def cancel_requests(self) -> list[Order]:
+        """The network's cancel requests for the bots (those of forwarded orders, and of
+        linked services' orders, are the forwarder's)."""
+        linked = linked_of(self.ledger).current()
         orders = (self.ledger.order(n) for n in queue.cancel_requests(self.db))
-        return [o for o in orders if o is not None and not o.status.is_finished]
+        return [
+            o
+            for o in orders
+            if o is not None
+            and not o.status.is_finished
+            and o.forward_state is None
+            and o.service_number not in linked
+        ]

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.claims import utc_now
+from orderledger.domain.errors import ClaimTaken
 from orderledger.domain.order import Order
 from orderledger.domain.refill import Refill
 
@@ -17,7 +18,14 @@ class Claims(LedgerBase):
         """Hand the order (or its next drip-feed run) to the operator for `lease`; refused
         while anyone holds it (the holder renews with `renew_claim`)."""
         moment = now or utc_now()
-        return self.on_order(number, lambda order: order.claim(operator, lease, moment))
+
+        def claim(order: Order) -> None:
+            service = self.services([order.service_number]).get(order.service_number)
+            if service is not None and service.upstream is not None:
+                raise ClaimTaken(f"order {order.number} is for upstream {service.upstream}")
+            order.claim(operator, lease, moment)
+
+        return self.on_order(number, claim)
 
     def renew_claim(
         self, number: int, operator: str, lease: timedelta, now: datetime | None = None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from orderledger.application.administration import Administration
-from orderledger.application.lifecycle import Fulfilment
+from orderledger.application.forwards import Forwards
 from orderledger.application.placing import Placing
 from orderledger.application.upstreams import Upstreams
 
 
-class Ledger(Administration, Placing, Fulfilment, Upstreams):
+class Ledger(Administration, Placing, Forwards, Upstreams):
     """One event-sourced application; the mixins only group its commands by who gives them."""
 
     # Names the event tables (orderledger_events) and their NOTIFY channel; set here because

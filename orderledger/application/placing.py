@@ -11,7 +11,7 @@ from uuid import UUID
 from orderledger.application.batch_placing import Outcome, PlaceOrder, decide_and_save, prepare
 from orderledger.application.ledger_base import LedgerBase
 from orderledger.domain.errors import LedgerError
-from orderledger.domain.order import Order
+from orderledger.domain.order import ForwardState, Order
 from orderledger.domain.refill import Refill
 
 
@@ -64,6 +64,8 @@ class Placing(LedgerBase):
             service = self.service(order.service_number)
             days = service.refill_days if service is not None and service.refill else None
             refill = order.request_refill(days, moment, refill_number)
+            if order.forward_state is ForwardState.FORWARDED and order.upstream is not None:
+                refill.assign_upstream(order.upstream)  # the upstream's to refill
             self.save(refill, order)
             return refill
 

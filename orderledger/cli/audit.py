@@ -12,8 +12,9 @@ import json
 from datetime import datetime
 
 from orderledger.cli.common import opened_store
+from orderledger.domain.money import wire
 from orderledger.views.event_facts import InvalidMoment, parse_moment
-from orderledger.views.order_history import HistoryEntry, OrderHistory, OrderState
+from orderledger.views.order_history import HistoryEntry, Margin, OrderHistory, OrderState
 from orderledger.views.order_history import order_history as read_history
 
 
@@ -23,7 +24,8 @@ def register_history(actions: argparse._SubParsersAction[argparse.ArgumentParser
         help="every event of an order and its refills, with the state each led to",
         description="Prints every event of the order and of its refills in the order they "
         "happened: time, aggregate, version, event, its facts and the order's state after it "
-        "(status, charge, remains, start_count, refills). Read-only.",
+        "(status, charge, remains, start_count, refills); for an order forwarded to an upstream, "
+        "its price, the upstream's cost and the margin. Read-only.",
     )
     history.add_argument("order", type=int, help="the order number")
     history.add_argument(
@@ -67,10 +69,32 @@ def entry_text(entry: HistoryEntry) -> list[str]:
     return ["  ".join(parts), f"    -> {state_text(entry.state)}"]
 
 
+def money_text(money: Margin) -> str:
+    cost = "not reported yet" if money.cost is None else f"{wire(money.cost)} {money.cost_currency}"
+    margin = "-" if money.margin is None else f"{wire(money.margin)} {money.currency}"
+    return (
+        f"forwarded to {money.upstream}: price {wire(money.price)} {money.currency}, "
+        f"upstream cost {cost.strip()}, margin {margin}"
+    )
+
+
+def money_json(money: Margin) -> dict[str, object]:
+    return {
+        "upstream": money.upstream,
+        "price": wire(money.price),
+        "currency": money.currency,
+        "upstream_cost": None if money.cost is None else wire(money.cost),
+        "upstream_currency": money.cost_currency,
+        "margin": None if money.margin is None else wire(money.margin),
+    }
+
+
 def text_lines(history: OrderHistory) -> list[str]:
     lines = [f"order {history.order}"]
     for entry in history.entries:
         lines += entry_text(entry)
+    if history.money is not None:
+        lines.append(money_text(history.money))
     if history.at is not None:
         state = history.state
         lines.append(
@@ -100,6 +124,8 @@ def json_lines(history: OrderHistory) -> list[str]:
         )
         for e in history.entries
     ]
+    if history.money is not None:
+        lines.append(json.dumps({"order": history.order, "money": money_json(history.money)}))
     if history.at is not None:
         lines.append(
             json.dumps(

@@ -14,18 +14,20 @@ import json
 import shlex
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeAlias
 
 from rich.console import Console
 from rich.table import Table
 
-from orderledger.cli.audit import json_lines, moment, state_text
+from orderledger.cli.audit import json_lines, moment, money_json, money_text, state_text
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
 from orderledger.domain.money import wire
 from orderledger.domain.order import OrderStatus
 from orderledger.domain.refill import RefillStatus
 from orderledger.projections.account_balance import AccountBalanceRow
+from orderledger.views.forwards import ForwardLine, forward_of, forwards_of
 from orderledger.views.listings import (
     MAX_PAGE,
     ListingRefused,
@@ -106,6 +108,13 @@ def register_order_lists(actions: Actions) -> None:
     listing.add_argument("--service", type=int, metavar="ID", help="only this service's orders")
     listing.add_argument("--link", metavar="TEXT", help="only orders for exactly this link")
     listing.add_argument(
+        "--in-doubt",
+        action="store_true",
+        help="only orders forwarded to an upstream whose outcome is unknown (a timeout, a "
+        "crash while sending, an answer that could not be read): resolve each with "
+        "`orders attach` or `orders forward --again`",
+    )
+    listing.add_argument(
         "--since",
         type=since,
         metavar="T",
@@ -178,8 +187,29 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) 
     return drawn
 
 
-def order_json(line: OrderLine) -> dict[str, object]:
+def doubt_cells(sent: ForwardLine | None) -> tuple[str, str]:
+    if sent is None:
+        return "-", "-"
+    return f"{sent.upstream} (attempt {sent.attempts})", sent.doubt
+
+
+def forward_json(sent: ForwardLine) -> dict[str, object]:
     return {
+        "upstream": sent.upstream,
+        "upstream_service": sent.upstream_service,
+        "state": sent.state or "waiting",
+        "upstream_order": sent.upstream_order or None,
+        "attempts": sent.attempts,
+        "doubt": sent.doubt,
+        "upstream_cost": None if sent.cost is None else wire(sent.cost),
+        "upstream_currency": sent.currency,
+        "since": sent.changed_at,
+    }
+
+
+def order_json(line: OrderLine, sent: ForwardLine | None = None) -> dict[str, object]:
+    extra: dict[str, object] = {} if sent is None else {"forward": forward_json(sent)}
+    return extra | {
         "order": line.number,
         "account": line.account,
         "service": line.service,
@@ -214,6 +244,8 @@ def order_flags(args: argparse.Namespace) -> list[str]:
         flags += ["--since", args.since.isoformat()]
     if args.until is not None:
         flags += ["--until", args.until.isoformat()]
+    if args.in_doubt:
+        flags.append("--in-doubt")
     if args.limit != 50:
         flags += ["--limit", str(args.limit)]
     return flags
@@ -229,6 +261,7 @@ def show_order_list(args: argparse.Namespace) -> int:
         until=args.until,
         before=args.before,
         limit=args.limit,
+        in_doubt=args.in_doubt,
     )
     with opened_store() as store:
         catch_up(store)
@@ -236,11 +269,13 @@ def show_order_list(args: argparse.Namespace) -> int:
             page = list_orders(store.db, wanted)
         except ListingRefused as error:
             raise CommandFailed(str(error)) from error
+        sent = forwards_of(store.db, [o.number for o in page.rows]) if args.in_doubt else {}
     if args.json:
-        document = {"orders": [order_json(o) for o in page.rows], "next_before": page.next_before}
-        print(json.dumps(document))
+        orders = [order_json(o, sent.get(o.number)) for o in page.rows]
+        print(json.dumps({"orders": orders, "next_before": page.next_before}))
         return 0
-    columns = ("order", "account", "service", "status", "charge", "remains", "link", "placed")
+    columns: tuple[str, ...] = ("order", "account", "service", "status", "charge", "remains")
+    columns += ("upstream", "why") if args.in_doubt else ("link", "placed")
     rows = (
         (
             o.number,
@@ -249,8 +284,7 @@ def show_order_list(args: argparse.Namespace) -> int:
             o.status,
             f"{wire(o.charge)} {o.currency}",
             f"{o.remains}/{o.quantity}",
-            o.link,
-            o.placed_at,
+            *(doubt_cells(sent.get(o.number)) if args.in_doubt else (o.link, o.placed_at)),
         )
         for o in page.rows
     )
@@ -270,10 +304,12 @@ def show_order(args: argparse.Namespace) -> int:
         except OrderNotFound as error:
             raise CommandFailed(str(error)) from error
         line = order_by_number(store.db, args.order)
+        sent = forward_of(store.db, args.order)
     if args.json:
         document = {
-            "order": order_json(line) if line else None,
-            "history": [json.loads(line) for line in json_lines(history)],
+            "order": order_json(line, sent) if line else None,
+            "history": [json.loads(line) for line in json_lines(replace(history, money=None))],
+            "money": money_json(history.money) if history.money else None,
         }
         print(json.dumps(document))
         return 0
@@ -294,9 +330,12 @@ def show_order(args: argparse.Namespace) -> int:
                     ("start count", o.start_count),
                     ("link", o.link),
                     ("placed", o.placed_at),
+                    *forward_fields(sent),
                 ],
             )
         )
+    if history.money is not None:
+        out.print(money_text(history.money))
     rows = (
         (
             e.time.isoformat(),
@@ -310,6 +349,22 @@ def show_order(args: argparse.Namespace) -> int:
     )
     out.print(table("history", ("time", "aggregate", "event", "facts", "by", "state after"), rows))
     return 0
+
+
+def forward_fields(sent: ForwardLine | None) -> list[tuple[str, object]]:
+    """An order sent to an upstream: where it stands there (what the console shows too)."""
+    if sent is None:
+        return []
+    fields: list[tuple[str, object]] = [
+        ("upstream", f"{sent.upstream} (its service {sent.upstream_service})"),
+        ("forwarding", f"{sent.state or 'waiting to be sent'}, attempt {sent.attempts}"),
+        ("upstream order", sent.upstream_order or "-"),
+    ]
+    if sent.doubt:
+        fields.append(("in doubt", sent.doubt))
+    if sent.cost is not None:
+        fields.append(("upstream cost", f"{wire(sent.cost)} {sent.currency}"))
+    return fields
 
 
 def refill_flags(args: argparse.Namespace) -> list[str]:

@@ -19,6 +19,7 @@ from orderledger.cli import (
     refills,
     serve,
     services,
+    upstreams,
 )
 from orderledger.cli.common import configured_settings, run_safely
 from orderledger.storage.settings import settings_help
@@ -27,6 +28,7 @@ COMMAND_GROUPS: tuple[ModuleType, ...] = (
     serve,
     accounts,
     services,
+    upstreams,
     operators,
     orders,
     refills,

@@ -116,6 +116,40 @@ def register_order_actions(actions: Actions) -> None:
         "refund a Completed or Partial order in full",
         lambda ledger, a: ledger.refund_order(a.order, by=STAFF),
     )
+    register_resolutions(actions, action)
+
+
+def register_resolutions(actions: Actions, action: Callable[..., None]) -> None:
+    """An order in doubt at its upstream (`orders list --in-doubt`) is resolved by staff,
+    once they have looked at the upstream: it is this order there, or it was never placed."""
+    action(
+        "attach",
+        "the order in doubt is this upstream order: forwarded, its status followed from now on",
+        lambda ledger, a: ledger.attach_upstream_order(a.order, a.upstream_order, by=STAFF),
+        (
+            "--upstream-order",
+            {"required": True, "metavar": "ID", "help": "the upstream's id of the order"},
+        ),
+    )
+    action(
+        "forward",
+        "the order in doubt was never placed at its upstream: forward it again (only with "
+        "--again; look at the upstream first, or it may be placed twice)",
+        forward_again,
+        (
+            "--again",
+            {"action": "store_true", "help": "required: send it again, as a new attempt"},
+        ),
+    )
+
+
+def forward_again(ledger: Ledger, args: argparse.Namespace) -> Order:
+    if not args.again:
+        raise CommandFailed(
+            "orders forward sends an order in doubt again: say --again, once the upstream "
+            "shows it does not have it"
+        )
+    return ledger.forward_again(args.order, by=STAFF)
 
 
 def describe(order: Order) -> str:
@@ -132,6 +166,13 @@ def describe(order: Order) -> str:
         lines.append("  the network asked to cancel it")
     if work.claimed_by:
         lines.append(f"  claimed by {work.claimed_by} until {work.claim_expires_at}")
+    if order.forward_state is not None or order.upstream_order:
+        state = order.forward_state.value if order.forward_state else "waiting to be sent"
+        lines.append(
+            f"  upstream {order.upstream}: {state}"
+            + (f" as {order.upstream_order}" if order.upstream_order else "")
+            + (f" ({order.doubt})" if order.doubt else "")
+        )
     return "\n".join(lines)
 
 

@@ -61,9 +61,13 @@ class ProjectorProcess:
     """Keeps one projector process running (`command`) until `stop`."""
 
     def __init__(
-        self, command: Sequence[str] = COMMAND, stop_seconds: float = STOP_SECONDS
+        self,
+        command: Sequence[str] = COMMAND,
+        stop_seconds: float = STOP_SECONDS,
+        name: str = "projector",
     ) -> None:
         self.command = list(command)
+        self.name = name  # what the log calls the process: the projector, the forwarder
         self.stop_seconds = stop_seconds
         self.stopping = threading.Event()
         self.lock = threading.Lock()
@@ -71,7 +75,7 @@ class ProjectorProcess:
         self.starts = 0
         self.pause = 0.0
         self.thread = threading.Thread(
-            target=self.run, name="orderledger-projector-supervisor", daemon=True
+            target=self.run, name=f"orderledger-{name}-supervisor", daemon=True
         )
 
     def __enter__(self) -> ProjectorProcess:
@@ -92,7 +96,8 @@ class ProjectorProcess:
                     process = None
                     self.pause = min(max(self.pause * 2, 0.5), LONGEST_PAUSE)
                     log.error(
-                        "could not start the projector process (%s); trying again in %.1f s",
+                        "could not start the %s process (%s); trying again in %.1f s",
+                        self.name,
                         error,
                         self.pause,
                     )
@@ -106,7 +111,8 @@ class ProjectorProcess:
             steady = time.monotonic() - began >= STEADY_SECONDS
             self.pause = 0.0 if steady else min(max(self.pause * 2, 0.5), LONGEST_PAUSE)
             log.error(
-                "the projector process exited (%s); starting another in %.1f s",
+                "the %s process exited (%s); starting another in %.1f s",
+                self.name,
                 code,
                 self.pause,
             )
@@ -128,7 +134,9 @@ class ProjectorProcess:
             try:
                 process.wait(timeout=self.stop_seconds)
             except subprocess.TimeoutExpired:
-                log.error("the projector process did not stop in %.0f s: killed", self.stop_seconds)
+                log.error(
+                    "the %s process did not stop in %.0f s: killed", self.name, self.stop_seconds
+                )
                 process.kill()
                 process.wait()
         if self.thread.is_alive():

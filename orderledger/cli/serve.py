@@ -6,7 +6,7 @@ import argparse
 import os
 
 from orderledger.bootstrap import backend_for
-from orderledger.cli import projector
+from orderledger.cli import forwarder, projector
 from orderledger.cli.common import CommandFailed
 from orderledger.cli.projector import ProjectorProcess
 from orderledger.http.logs import FORMATS, LEVELS, log_config
@@ -20,8 +20,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "serve",
         help="serve /api/v2 and keep the read models current",
         description="Serve /api/v2 on the configured store (ORDERLEDGER_DATABASE_URL, else "
-        "embedded SQLite under ./var). The live projector runs in a process of its own beside "
-        "the workers; one leads at a time across servers.",
+        "embedded SQLite under ./var). The live projector and the forwarder to upstream "
+        "providers each run in a process of their own beside the workers; one of each leads "
+        "at a time across servers.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
@@ -58,6 +59,7 @@ def serve(args: argparse.Namespace) -> int:
             claimed_port(args.host, args.port),
             metrics_directory(),
             ProjectorProcess(projector.command(args.log_level, args.log_format)),
+            ProjectorProcess(forwarder.command(args.log_level, args.log_format), name="forwarder"),
         ):
             run_uvicorn(
                 "orderledger.http.app:create_app",

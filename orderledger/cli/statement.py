@@ -1,4 +1,7 @@
-"""`orderledger accounts statement`: every movement of an account's money, with its balance."""
+"""`orderledger accounts statement`: every movement of an account's money, with its balance.
+
+`add_statement_options` and `print_statement_lines` serve every statement (an upstream's too):
+the same options, the same opening and closing lines, CSV or JSON lines."""
 
 from __future__ import annotations
 
@@ -6,11 +9,13 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Sequence
 
 from orderledger.cli.audit import moment
 from orderledger.cli.common import opened_store
 from orderledger.domain.money import wire
-from orderledger.views.account_statement import Statement, account_statement
+from orderledger.views.account_statement import account_statement
+from orderledger.views.statements import Statement
 
 COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
 
@@ -24,6 +29,11 @@ def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentPars
         "(the balance before --from), the last the closing one; amounts are signed.",
     )
     statement.add_argument("name")
+    add_statement_options(statement)
+    statement.set_defaults(run=print_statement)
+
+
+def add_statement_options(statement: argparse.ArgumentParser) -> None:
     statement.add_argument(
         "--from",
         dest="start",
@@ -37,39 +47,47 @@ def register_statement(actions: argparse._SubParsersAction[argparse.ArgumentPars
     statement.add_argument(
         "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or JSON lines"
     )
-    statement.set_defaults(run=print_statement)
 
 
 def print_statement(args: argparse.Namespace) -> int:
     with opened_store() as store:
         statement = account_statement(store.ledger, args.name, args.start, args.end)
-    rows = statement_rows(statement, args)
-    if args.format == "jsonl":
-        for row in rows:
-            print(json.dumps(row))
-    else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    print_statement_lines(statement_rows(statement, args), COLUMNS, args.format)
     return 0
 
 
-def statement_rows(statement: Statement, args: argparse.Namespace) -> list[dict[str, object]]:
-    def edge(entry: str, when: object, balance: str) -> dict[str, object]:
+def print_statement_lines(
+    rows: list[dict[str, object]], columns: Sequence[str], output: str
+) -> None:
+    if output == "jsonl":
+        for row in rows:
+            print(json.dumps(row))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+
+
+def statement_rows(
+    statement: Statement, args: argparse.Namespace, running: str = "balance"
+) -> list[dict[str, object]]:
+    """The opening line, each line, the closing line; `running` names the running figure."""
+
+    def edge(entry: str, when: object, figure: str) -> dict[str, object]:
         return {
             "time": when,
             "version": None,
             "entry": entry,
             "order": None,
             "amount": None,
-            "balance": balance,
+            running: figure,
             "note": "",
         }
 
     opening_time = args.start.isoformat() if args.start else None
     closing_time = args.end.isoformat() if args.end else None
     return [
-        edge("opening balance", opening_time, wire(statement.opening)),
-        *(line.plain() for line in statement.lines),
-        edge("closing balance", closing_time, wire(statement.closing)),
+        edge(f"opening {running}", opening_time, wire(statement.opening)),
+        *(line.plain(running) for line in statement.lines),
+        edge(f"closing {running}", closing_time, wire(statement.closing)),
     ]

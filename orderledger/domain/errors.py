@@ -102,3 +102,8 @@ class UnknownUpstream(LedgerError):
 
 class UpstreamExists(LedgerError):
     pass
+
+
+class CatalogueChanged(LedgerError):
+    """An import planned against a catalogue that changed before it was recorded (a number
+    it chose for a new service was listed meanwhile): nothing of that batch recorded."""

@@ -23,7 +23,7 @@ from orderledger.domain.errors import (
 )
 from orderledger.domain.ids import order_id
 from orderledger.domain.money import ZERO, charge_for, share_of
-from orderledger.domain.refill import Refill
+from orderledger.domain.refill import Refill, forwarder_name
 
 
 class OrderStatus(str, Enum):
@@ -71,11 +71,12 @@ class Order(Aggregate):
     doubt = ""  # why it is in doubt
     upstream_cost: Decimal | None = None  # what the upstream charges for it, as it last said
     upstream_currency = ""
+    cancel_forwarded = False  # the network's cancel request was passed on to the upstream
 
     @staticmethod
     def forwarder(upstream: str) -> str:
         """The name the forwarder claims and reports an order under for `upstream`."""
-        return f"upstream:{upstream}"
+        return forwarder_name(upstream)
 
     @staticmethod
     def create_id(number: int) -> UUID:
@@ -205,6 +206,14 @@ class Order(Aggregate):
         if not self.is_subscription:
             raise InvalidTransition(f"order {self.number} is not a subscription")
 
+    def ensure_reporter(self, by: Reporter, now: datetime) -> None:
+        """A forwarded order is reported on by its forwarder (and staff) only; any other
+        order by the bot holding its claim, or by anyone while nobody holds it."""
+        if self.forward_state is not None and not by.staff and self.upstream is not None:
+            if by.name != Order.forwarder(self.upstream):
+                raise ClaimTaken(f"order {self.number} is forwarded to upstream {self.upstream}")
+        ensure_holder(self, "order", by, now)
+
     def claim(self, operator: str, lease: timedelta, now: datetime) -> None:
         """Hand the order (or its next drip-feed run) to the operator for `lease`; refused
         while anyone holds it (the holder renews with `renew_claim`)."""
@@ -237,14 +246,14 @@ class Order(Aggregate):
         that has expired is released (the queue's sweep)."""
         if self.claimed_by is None or self.status.is_finished:
             return
-        if operator is None and self.claim_held(now):
+        if operator is None and (self.claim_held(now) or self.forward_state is not None):
             return  # renewed since the sweep looked: leave it
         if operator is not None and self.claimed_by != operator:
             raise ClaimTaken(f"order {self.number} is claimed by {self.claimed_by}")
         self.record_claim_released(by=SWEEP.name if operator is None else operator)
 
     def start(self, start_count: int, by: Reporter, now: datetime) -> None:
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.status is OrderStatus.IN_PROGRESS:
             if self.start_count == start_count:
                 return  # the same report again
@@ -254,7 +263,7 @@ class Order(Aggregate):
 
     def report_delivery(self, delivered: int, by: Reporter, now: datetime) -> None:
         """Cumulative progress: never backwards, never beyond what was ordered."""
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.delivered == delivered and (
             self.status is OrderStatus.IN_PROGRESS or self.status.is_finished
         ):
@@ -277,7 +286,7 @@ class Order(Aggregate):
 
     def complete(self, by: Reporter, now: datetime) -> Decimal | None:
         """Nothing goes back: returns the refund (zero), None if it was already complete."""
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.status is OrderStatus.COMPLETED:
             return None
         self.ensure_unfinished()
@@ -285,7 +294,7 @@ class Order(Aggregate):
 
     def stop_partial(self, remains: int, by: Reporter, now: datetime) -> Decimal | None:
         """Stop a started order; the share that was not delivered goes back."""
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.status is OrderStatus.PARTIAL and self.remains == remains:
             return None
         self.ensure_unfinished()
@@ -298,7 +307,7 @@ class Order(Aggregate):
 
     def cancel(self, by: Reporter, now: datetime) -> Decimal | None:
         """Cancel an order nothing was delivered of: the whole charge goes back."""
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.status is OrderStatus.CANCELED:
             return None
         self.ensure_unfinished()
@@ -309,7 +318,7 @@ class Order(Aggregate):
         return self.finish(Order.Canceled, self.net_charge, by)
 
     def fail(self, reason: str, by: Reporter, now: datetime) -> Decimal | None:
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.status is OrderStatus.FAILED:
             return None
         self.ensure_unfinished()
@@ -317,7 +326,7 @@ class Order(Aggregate):
 
     def refund(self, by: Reporter, now: datetime) -> Decimal | None:
         """Refund a finished order in full (what a Partial already refunded is not repaid)."""
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if self.status is OrderStatus.REFUNDED:
             return None
         if self.status not in REFILLABLE:
@@ -345,7 +354,7 @@ class Order(Aggregate):
         is charged); False (nothing recorded) for the same report again. The order completes
         by itself when its posts are used up."""
         self.ensure_subscription()
-        ensure_holder(self, "order", by, now)
+        self.ensure_reporter(by, now)
         if post in self.posts:
             if self.posts[post] == quantity:
                 return False  # the same report again
@@ -634,6 +643,110 @@ class Order(Aggregate):
     def record_upstream_cost(self, cost: Decimal, currency: str) -> None:
         self.upstream_cost = cost
         self.upstream_currency = currency
+
+    # ---- forwarding: the forwarder's commands, then the operators' ------------------------
+
+    def begin_forward(self, upstream: str, upstream_service: int, now: datetime) -> None:
+        """Take the waiting order for `upstream`: recorded (and committed) before it is sent.
+        Only a Pending order nobody holds; never one sent, being sent or in doubt."""
+        self.ensure_unfinished()
+        if self.forward_state is not None:
+            raise ClaimTaken(
+                f"order {self.number} is already {self.forward_state.value} (upstream "
+                f"{self.upstream})"
+            )
+        if self.claim_held(now):
+            raise ClaimTaken(f"order {self.number} is claimed by {self.claimed_by}")
+        if self.status is not OrderStatus.PENDING or self.delivered:
+            raise InvalidTransition(
+                f"order {self.number} is {self.status.value}: only a waiting order is forwarded"
+            )
+        self.record_forward_attempt(
+            upstream=upstream, upstream_service=upstream_service, attempt=self.forward_attempts + 1
+        )
+
+    def forward_placed(self, upstream_order: str) -> None:
+        """The upstream answered the attempt with its order id; also when the answer comes
+        after the attempt was put in doubt (it ends the doubt)."""
+        if self.forward_state is ForwardState.FORWARDED and self.upstream_order == upstream_order:
+            return
+        sending = self.forward_state is ForwardState.SENDING
+        late = self.forward_state is ForwardState.IN_DOUBT and self.upstream_order is None
+        if not (sending or late):
+            raise InvalidTransition(f"order {self.number} is not being forwarded")
+        self.record_forwarded(upstream_order=upstream_order)
+
+    def forward_not_placed(self, reason: str) -> None:
+        """The upstream did nothing with the attempt: the order waits again."""
+        if self.forward_state is not ForwardState.SENDING:
+            raise InvalidTransition(f"order {self.number} is not being forwarded")
+        self.record_forward_not_placed(reason=reason)
+
+    def refuse_forward(self, reason: str, by: Reporter, now: datetime) -> Decimal | None:
+        """The upstream refused the order itself: Failed with its reason, fully refunded
+        (only not placed, if it had ended here meanwhile)."""
+        self.forward_not_placed(reason)
+        if self.status.is_finished:
+            return None
+        return self.fail(reason, by, now)
+
+    def put_in_doubt(self, reason: str) -> None:
+        """Nobody knows whether (or as what) the upstream has the order: an operator must
+        find out. Never sent again by itself."""
+        if self.forward_state is ForwardState.IN_DOUBT:
+            return
+        if self.forward_state not in (ForwardState.SENDING, ForwardState.FORWARDED):
+            raise InvalidTransition(f"order {self.number} is not forwarded")
+        self.record_forward_in_doubt(reason=reason)
+
+    def report_upstream_cost(self, cost: Decimal, currency: str) -> bool:
+        """What the upstream charges for the order now; False (nothing recorded) if that is
+        what it said before."""
+        if cost == self.upstream_cost and currency == self.upstream_currency:
+            return False
+        if cost < 0:
+            raise InvalidTransition(f"an upstream cost cannot be negative: {cost}")
+        self.record_upstream_cost(cost=cost, currency=currency)
+        return True
+
+    def note_cancel_forwarded(self, answer: str) -> bool:
+        """The network's cancel request went to the upstream (`answer`: what it said); the
+        order's end comes with its status. False if it had been passed on already."""
+        if self.cancel_forwarded:
+            return False
+        if self.forward_state is not ForwardState.FORWARDED or not self.cancel_requested:
+            raise InvalidTransition(f"order {self.number} has no cancel request to pass on")
+        self.record_cancel_forwarded(answer=answer)
+        return True
+
+    def attach_upstream_order(self, upstream_order: str, by: str) -> None:
+        """An operator found the order at the upstream: it is forwarded as `upstream_order`."""
+        upstream_order = upstream_order.strip()
+        if not upstream_order:
+            raise InvalidTransition("the upstream order id is empty")
+        if self.forward_state is ForwardState.FORWARDED and self.upstream_order == upstream_order:
+            return
+        if self.forward_state is not ForwardState.IN_DOUBT:
+            raise InvalidTransition(f"order {self.number} is not in doubt")
+        self.record_upstream_order_attached(upstream_order=upstream_order, by=by)
+
+    def reopen_forward(self, by: str) -> None:
+        """An operator found the upstream never placed it: it waits to be forwarded again."""
+        if self.forward_state is not ForwardState.IN_DOUBT:
+            raise InvalidTransition(f"order {self.number} is not in doubt")
+        self.ensure_unfinished()
+        if self.delivered or self.status is OrderStatus.IN_PROGRESS:
+            raise InvalidTransition(
+                f"order {self.number} has started at the upstream: attach it or end it"
+            )
+        self.record_forward_reopened(by=by)
+
+    class CancelForwarded(Aggregate.Event):
+        answer: str
+
+    @event(CancelForwarded)
+    def record_cancel_forwarded(self, answer: str) -> None:
+        self.cancel_forwarded = True
 
     def back_in_queue(self) -> None:
         self.claimed_by = None

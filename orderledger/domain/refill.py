@@ -26,7 +26,17 @@ class RefillStatus(str, Enum):
         return self not in (RefillStatus.PENDING, RefillStatus.IN_PROGRESS)
 
 
+def forwarder_name(upstream: str) -> str:
+    """Who holds and reports on work forwarded to `upstream` (`Order.forwarder` too)."""
+    return f"upstream:{upstream}"
+
+
 class Refill(Aggregate):
+    # A refill of a forwarded order is the upstream's (class defaults: older snapshots lack
+    # them): asked of it by the forwarder, its status followed from there.
+    upstream: str | None = None
+    upstream_refill: str | None = None
+
     @staticmethod
     def create_id(number: int) -> UUID:
         return refill_id(number)
@@ -56,6 +66,8 @@ class Refill(Aggregate):
     # ---- commands: each checks the refill's own rules, then records what happened --------
 
     def claim(self, operator: str, lease: timedelta, now: datetime) -> None:
+        if self.upstream is not None:
+            raise ClaimTaken(f"refill {self.number} is for upstream {self.upstream}")
         if self.status.is_finished:
             raise InvalidTransition(f"refill {self.number} is already {self.status.value}")
         if self.claim_held(now) and self.claimed_by != operator:
@@ -91,6 +103,8 @@ class Refill(Aggregate):
         **facts: str,
     ) -> bool:
         """Move the refill to `target`; False (nothing recorded) if it is there already."""
+        if self.upstream is not None and not by.staff and by.name != forwarder_name(self.upstream):
+            raise ClaimTaken(f"refill {self.number} is for upstream {self.upstream}")
         ensure_holder(self, "refill", by, now)
         if self.status is target:
             return False
@@ -100,6 +114,41 @@ class Refill(Aggregate):
             raise InvalidTransition(f"refill {self.number} is already {self.status.value}")
         record(by=by.name, **facts)
         return True
+
+    def assign_upstream(self, upstream: str) -> None:
+        """The refill of an order forwarded to `upstream`: the forwarder asks it there."""
+        if self.upstream is not None:
+            return
+        self.record_assigned(upstream=upstream)
+
+    def forwarded_upstream(self, upstream_refill: str) -> bool:
+        """The upstream took the refill as `upstream_refill`; False if already recorded."""
+        if self.upstream is None or self.status.is_finished:
+            raise InvalidTransition(f"refill {self.number} is not one to forward")
+        if self.upstream_refill == upstream_refill:
+            return False
+        if self.upstream_refill is not None:
+            raise InvalidTransition(
+                f"refill {self.number} is already upstream refill {self.upstream_refill}"
+            )
+        self.record_forwarded_upstream(upstream_refill=upstream_refill)
+        return True
+
+    class AssignedToUpstream(Aggregate.Event):
+        upstream: str
+
+    @event(AssignedToUpstream)
+    def record_assigned(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.claimed_by = forwarder_name(upstream)
+        self.claim_expires_at = None  # nobody's lease: the sweep never hands it back
+
+    class ForwardedUpstream(Aggregate.Event):
+        upstream_refill: str
+
+    @event(ForwardedUpstream)
+    def record_forwarded_upstream(self, upstream_refill: str) -> None:
+        self.upstream_refill = upstream_refill
 
     class Claimed(Aggregate.Event):
         operator: str

@@ -228,5 +228,9 @@ def exposition(store: StoreFigures) -> bytes:
         multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     else:
         registry.register(ProcessFigures())
+        if directory and os.path.isdir(directory):
+            # One worker in serve's own process keeps its figures in memory; the forwarder's
+            # process (cli/forwarder.py) still keeps its own in the directory.
+            multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     registry.register(store)
     return generate_latest(registry)

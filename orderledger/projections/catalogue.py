@@ -26,6 +26,9 @@ class ServiceRow:
     description: str
     refill_days: int
     enabled: bool
+    # The upstream that fulfils the service, and its id there ("" and 0: not linked).
+    upstream: str = ""
+    upstream_service: int = 0
 
 
 def evolve(row: ServiceRow | None, event: Any) -> ServiceRow | None:
@@ -58,6 +61,10 @@ def evolve(row: ServiceRow | None, event: Any) -> ServiceRow | None:
             return replace(row, enabled=False)
         case Service.Enabled():
             return replace(row, enabled=True)
+        case Service.LinkedToUpstream():
+            return replace(row, upstream=event.upstream, upstream_service=event.upstream_service)
+        case Service.UnlinkedFromUpstream():
+            return replace(row, upstream="", upstream_service=0)
     return row
 
 
@@ -65,7 +72,16 @@ CATALOGUE = Projection(
     name="catalogue",
     table="orderledger_services",
     row_type=ServiceRow,
-    events=(Service.Listed, Service.Changed, Service.Disabled, Service.Enabled),
+    events=(
+        Service.Listed,
+        Service.Changed,
+        Service.Disabled,
+        Service.Enabled,
+        Service.LinkedToUpstream,
+        Service.UnlinkedFromUpstream,
+    ),
     evolve=evolve,
     unique=("number",),
+    # A store from before upstreams: no service there was linked.
+    added_columns=(("upstream", "''"), ("upstream_service", "0")),
 )

@@ -7,6 +7,7 @@ from typing import Any
 from orderledger.projections.account_balance import ACCOUNT_BALANCE
 from orderledger.projections.base import Projection
 from orderledger.projections.catalogue import CATALOGUE
+from orderledger.projections.order_forwards import ORDER_FORWARDS
 from orderledger.projections.order_links import ORDER_LINKS
 from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.refill_status import REFILL_STATUS
@@ -19,5 +20,6 @@ PROJECTIONS: tuple[Projection[Any], ...] = (
     CATALOGUE,
     WORK_QUEUE,
     ORDER_LINKS,
+    ORDER_FORWARDS,
 )
 BY_NAME = {projection.name: projection for projection in PROJECTIONS}

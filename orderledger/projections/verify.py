@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 
@@ -26,6 +27,8 @@ from orderledger.projections.registry import PROJECTIONS
 from orderledger.projections.runner import read_positions
 from orderledger.projections.source import Source
 from orderledger.projections.tables import Target, select_sql
+from orderledger.projections.upstream_costs import EVENTS as UPSTREAM_EVENTS
+from orderledger.projections.upstream_costs import UpstreamCosts
 from orderledger.storage.database import Cursor, Database
 
 PAGE_SIZE = 1000
@@ -77,7 +80,7 @@ class OrderMoney:
 def events_until(
     ledger: Source, head: int, progress: Callable[[int], object] | None
 ) -> Iterator[tuple[int, Any]]:
-    classes = tuple(c for p in PROJECTIONS for c in p.events) + ORDER_EVENTS
+    classes = tuple(c for p in PROJECTIONS for c in p.events) + ORDER_EVENTS + UPSTREAM_EVENTS
     wanted = cache(lambda topic: issubclass(resolve_topic(topic), classes))
     position = 0
     while position < head:
@@ -156,6 +159,62 @@ def check_accounts(
     return differences
 
 
+def order_number(ledger: Source, order: str) -> object:
+    placed = next(iter(ledger.events.get(UUID(order), limit=1)), None)
+    return placed.number if isinstance(placed, Order.Placed) else f"id {order}"
+
+
+@dataclasses.dataclass
+class UpstreamMoney:
+    """Each upstream's statement total, folded as the statement folds it, beside each
+    forwarded order's last reported cost, kept here on its own."""
+
+    statements: UpstreamCosts = dataclasses.field(default_factory=UpstreamCosts)
+    totals: dict[str, Decimal] = dataclasses.field(default_factory=dict)
+    currencies: dict[str, set[str]] = dataclasses.field(default_factory=dict)
+    sent_to: dict[str, str] = dataclasses.field(default_factory=dict)  # order id -> upstream
+    last_cost: dict[tuple[str, str], Decimal] = dataclasses.field(default_factory=dict)
+    never_sent: list[str] = dataclasses.field(default_factory=list)
+
+    def add(self, event: Any) -> None:
+        order = str(event.originator_id)
+        if isinstance(event, Order.ForwardAttempted):
+            self.sent_to[order] = event.upstream
+        elif isinstance(event, Order.UpstreamCostReported):
+            upstream = self.sent_to.get(order)
+            if upstream is None:
+                self.never_sent.append(order)
+            else:
+                self.last_cost[(order, upstream)] = event.cost
+                self.currencies.setdefault(upstream, set()).add(event.currency)
+        change = self.statements.add(event)
+        if change is not None:
+            self.totals[change.upstream] = self.totals.get(change.upstream, ZERO) + change.amount
+
+    def differences(self, ledger: Source) -> list[str]:
+        differences = [
+            f"order {order_number(ledger, order)}: an upstream's cost is reported, "
+            "but the order was never forwarded"
+            for order in self.never_sent
+        ]
+        costs: dict[str, Decimal] = {}
+        for (_, upstream), cost in self.last_cost.items():
+            costs[upstream] = costs.get(upstream, ZERO) + cost
+        for upstream in sorted(costs.keys() | self.totals.keys()):
+            total, cost = self.totals.get(upstream, ZERO), costs.get(upstream, ZERO)
+            if total != cost:
+                differences.append(
+                    f"upstream {upstream!r}: its statement totals {wire(total)}, but the "
+                    f"last reported costs of its orders add up to {wire(cost)}"
+                )
+            if len(self.currencies.get(upstream, set())) > 1:
+                differences.append(
+                    f"upstream {upstream!r}: costs reported in more than one currency "
+                    f"({', '.join(sorted(self.currencies[upstream]))}): its total means nothing"
+                )
+        return differences
+
+
 def verify(
     ledger: Source, db: Database, progress: Callable[[int], object] | None = None
 ) -> list[str]:
@@ -165,6 +224,7 @@ def verify(
     at_position: dict[str, dict[str, Any]] = {p.name: {} for p in PROJECTIONS}
     accounts_at_head: dict[str, Any] = {}
     orders = OrderMoney()
+    upstreams = UpstreamMoney()
     for notification_id, event in events_until(ledger, head, progress):
         for projection in PROJECTIONS:
             if notification_id <= positions.get(projection.name, 0) and projection.handles(event):
@@ -173,8 +233,11 @@ def verify(
             fold_into(ACCOUNT_BALANCE, accounts_at_head, event)
         if isinstance(event, ORDER_EVENTS):
             orders.add(event)
+        if isinstance(event, UPSTREAM_EVENTS):
+            upstreams.add(event)
     differences = list(stopped)
     for projection in PROJECTIONS:
         differences += compare(projection, tables[projection.name], at_position[projection.name])
     differences += check_accounts(tables[ACCOUNT_BALANCE.name], accounts_at_head, orders)
+    differences += upstreams.differences(ledger)
     return differences

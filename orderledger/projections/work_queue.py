@@ -12,10 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orderledger.domain.order import Order, OrderStatus, subscription_end
-from orderledger.domain.refill import Refill, RefillStatus
+from orderledger.domain.refill import Refill, RefillStatus, forwarder_name
 from orderledger.projections.base import Projection
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A forwarded order's claim: the forwarder's, with no lease to run out (the sweep never
+# releases it, no claim query offers it).
+NEVER = 2**62
 ORDER, REFILL = "order", "refill"
 
 
@@ -102,6 +105,15 @@ def evolve_order(row: WorkRow, event: Any) -> WorkRow | None:
             )
         case Order.CancelRequested():
             return replace(row, cancel_requested=True)
+        case Order.ForwardAttempted():
+            status = OrderStatus.PROCESSING.value if row.status == "Pending" else row.status
+            claimer = Order.forwarder(event.upstream)
+            return replace(row, status=status, claimed_by=claimer, claim_expires_at=NEVER)
+        case Order.ForwardNotPlaced() | Order.ForwardReopened():
+            status = OrderStatus.PENDING.value if row.status == "Processing" else row.status
+            return released(replace(row, status=status))
+        case Order.CancelForwarded():
+            return replace(row, cancel_requested=False)  # the upstream's to act on now
     return row
 
 
@@ -113,6 +125,10 @@ def evolve_refill(row: WorkRow, event: Any) -> WorkRow | None:
             )
         case Refill.ClaimReleased():
             return released(row)
+        case Refill.AssignedToUpstream():
+            return replace(row, claimed_by=forwarder_name(event.upstream), claim_expires_at=NEVER)
+        case Refill.ForwardedUpstream():
+            return row
         case Refill.Started():
             return replace(row, status=RefillStatus.IN_PROGRESS.value)
     return None  # completed, rejected or failed
@@ -157,10 +173,15 @@ WORK_QUEUE = Projection(
         Order.DeliveryReported,
         Order.PostDelivered,
         Order.CancelRequested,
+        Order.ForwardAttempted,
+        Order.ForwardNotPlaced,
+        Order.ForwardReopened,
+        Order.CancelForwarded,
         Order.Finished,
         Refill.Requested,
         Refill.Claimed,
         Refill.ClaimReleased,
+        Refill.AssignedToUpstream,
         Refill.Started,
         Refill.Completed,
         Refill.Rejected,

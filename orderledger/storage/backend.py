@@ -185,6 +185,11 @@ class Backend(Protocol):
         ...
 
     # --- operations ---
+    def keep_private(self, db: Database) -> list[str]:
+        """Make what holds the store's secrets (the upstreams' keys) readable by its owner
+        only, where the backend can; what it did, for the operator."""
+        ...
+
     def backup(self, target: Path) -> BackupMade:
         """An online, consistent copy of the whole store in the new directory `target`, or
         `BackupRefused` saying why not (on PostgreSQL: pg_dump does it)."""

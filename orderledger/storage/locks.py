@@ -25,6 +25,7 @@ PROJECTOR_LOCK = 7_316_244_002  # session lock: the one live projector that lead
 SWITCH_LOCK = 7_316_244_003  # transaction lock: two operators' rebuild switches, one at a time
 REBUILD_LOCK = 7_316_244_004  # session lock: one rebuild at a time
 SWEEP_LOCK = 7_316_244_020  # session lock: the one sweep that leads
+FORWARDER_LOCK = 7_316_244_021  # session lock: the one forwarder to upstreams that leads
 # The account locks take the two-int4-key form, (ACCOUNT_LOCK_SPACE, account): a key space of
 # their own, apart from the one-bigint keys above.
 ACCOUNT_LOCK_SPACE = 0x6F6C

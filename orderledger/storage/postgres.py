@@ -312,6 +312,10 @@ class PostgresBackend:
     def stored_id(self, aggregate_id: str) -> str:
         return aggregate_id
 
+    def keep_private(self, db: Database) -> list[str]:
+        """Nothing the store can do: the database's logins and grants decide who reads it."""
+        return []
+
     def backup(self, target: Path) -> BackupMade:
         """PostgreSQL's own tools do it, online and consistent (docs/operations.md)."""
         raise BackupRefused(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from orderledger.storage.database import Cursor, Database
+from orderledger.storage.upstream_checks import CREATE as UPSTREAM_CHECKS
 from orderledger.storage.upstream_keys import TABLE as UPSTREAM_KEYS
 
 CORE_TABLES = (
@@ -28,6 +29,7 @@ CORE_TABLES = (
         id INTEGER PRIMARY KEY,
         secret TEXT NOT NULL
     )""",
+    *UPSTREAM_CHECKS,
 )
 
 

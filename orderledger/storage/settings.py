@@ -189,6 +189,13 @@ class Settings:
         "addresses or networks, or * for any (unset: the peer's own address, always)",
     )
 
+    upstream_sync_seconds: int = setting(
+        "ORDERLEDGER_UPSTREAM_SYNC_SECONDS",
+        whole_number(1, 86_400),
+        "60",
+        "seconds between two rounds of asking the upstreams about every forwarded order",
+    )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Every setting read from the environment (os.environ unless given); SettingsError,

@@ -253,6 +253,17 @@ class SQLiteBackend:
         """32 hex digits, as eventsourcing's SQLite recorder stores it."""
         return UUID(aggregate_id).hex
 
+    def keep_private(self, db: Database) -> list[str]:
+        """The read models' file, which holds the keys, and its write-ahead log: owner only
+        (SQLite gives a new log the file's own mode)."""
+        assert isinstance(db, SQLiteDatabase)  # the one this backend opened
+        made = []
+        for path in (db.path, *(db.path.with_name(db.path.name + s) for s in ("-wal", "-shm"))):
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+                made.append(f"{path} is now readable by its owner only")
+        return made
+
     def backup(self, target: Path) -> BackupMade:
         """Both files as they stood at one moment (storage/sqlite_backup.py)."""
         return backup_store(self.data_dir, target)

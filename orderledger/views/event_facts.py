@@ -19,6 +19,18 @@ NETWORK_EVENTS = frozenset(
     {"Order.Placed", "Order.CancelRequested", "Order.RefillRequested", "Refill.Requested"}
 )
 CLAIMS = frozenset({"Order.Claimed", "Refill.Claimed"})  # a claim names the bot it went to
+FORWARDER = "forwarder"
+# What the forwarder records of its attempts and of the upstream's answers (it names no maker).
+FORWARDER_EVENTS = frozenset(
+    {
+        "Order.ForwardAttempted",
+        "Order.Forwarded",
+        "Order.ForwardNotPlaced",
+        "Order.ForwardInDoubt",
+        "Order.UpstreamCostReported",
+        "Order.CancelForwarded",
+    }
+)
 
 
 def plain(value: Any) -> Any:
@@ -50,6 +62,8 @@ def who_of(event: Any) -> str | None:
         return NETWORK
     if name in CLAIMS:
         return str(event.operator)
+    if name in FORWARDER_EVENTS:
+        return FORWARDER
     # Not every stored event has `by`, and the event classes give it no default.
     return str(getattr(event, MAKER, "")) or None
 

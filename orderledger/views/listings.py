@@ -23,6 +23,7 @@ from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.refill_status import REFILL_STATUS
 from orderledger.projections.tables import Target, column_names
 from orderledger.storage.database import Database
+from orderledger.views.forwards import in_doubt_condition
 
 MAX_PAGE = 1000
 
@@ -41,6 +42,7 @@ class OrderFilter:
     until: datetime | None = None  # placed before this moment
     before: int | None = None  # the order number the page starts after (newest first)
     limit: int = 50
+    in_doubt: bool = False  # only orders whose upstream may or may not have them
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def orders_query(db: Database, wanted: OrderFilter) -> tuple[str, list[Any]]:
             f"o.id IN (SELECT id FROM {ORDER_LINKS.table} WHERE link_key = %s AND link = %s)"
         )
         params += [link_key(wanted.link), wanted.link]
+    if wanted.in_doubt:
+        conditions.append(in_doubt_condition())
     if wanted.since is not None:
         conditions.append("o.placed_at >= %s")
         params.append(stamp(wanted.since))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -49,10 +50,30 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class Margin:
+    """A forwarded order's money: what the account pays for it now (`price`), what the
+    upstream charges for it as it last said (`cost`, None until it says), and the difference
+    when both are in one currency."""
+
+    upstream: str
+    price: Decimal
+    currency: str
+    cost: Decimal | None
+    cost_currency: str
+
+    @property
+    def margin(self) -> Decimal | None:
+        if self.cost is None or (self.cost_currency and self.cost_currency != self.currency):
+            return None
+        return self.price - self.cost
+
+
+@dataclass(frozen=True)
 class OrderHistory:
     order: int
     entries: list[HistoryEntry]
     at: datetime | None = None  # the moment asked for, if any
+    money: Margin | None = None  # a forwarded order's price, cost and margin
 
     @property
     def state(self) -> OrderState | None:
@@ -89,9 +110,15 @@ def order_history(
     order: OrderStatusRow | None = None
     refills: dict[int, RefillStatusRow] = {}
     entries: list[HistoryEntry] = []
+    upstream: str | None = None
+    cost: Order.UpstreamCostReported | None = None
     for event, aggregate in labelled:
         if at is not None and event.timestamp > at:
             break
+        if isinstance(event, Order.ForwardAttempted):
+            upstream = event.upstream
+        elif isinstance(event, Order.UpstreamCostReported):
+            cost = event
         if aggregate.startswith("order"):
             order = ORDER_STATUS.evolve(order, event)
         elif REFILL_STATUS.handles(event):  # a claim of a refill changes no status
@@ -110,7 +137,16 @@ def order_history(
                 who=who_of(event),
             )
         )
-    return OrderHistory(order=number, entries=entries, at=at)
+    money = None
+    if upstream is not None and order is not None:
+        money = Margin(
+            upstream,
+            order.charge,
+            order.currency,
+            None if cost is None else cost.cost,
+            "" if cost is None else cost.currency,
+        )
+    return OrderHistory(order=number, entries=entries, at=at, money=money)
 
 
 def _refill_number(aggregate: str) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from orderledger.projections.work_queue import ORDER, WORK_QUEUE, micros
+from orderledger.domain.refill import forwarder_name
+from orderledger.projections.work_queue import ORDER, REFILL, WORK_QUEUE, micros
 from orderledger.storage.database import Database
 
 TABLE = WORK_QUEUE.table
@@ -20,9 +21,15 @@ def numbers(db: Database, sql: str, params: Sequence[object]) -> list[int]:
 
 
 def claimable(
-    db: Database, kind: str, now: datetime, after: int, services: Sequence[int] = ()
+    db: Database,
+    kind: str,
+    now: datetime,
+    after: int,
+    services: Sequence[int] = (),
+    excluded: Sequence[int] = (),
 ) -> list[int]:
-    """The oldest unclaimed (or expired) and due work after number `after`, one page."""
+    """The oldest unclaimed (or expired) and due work after number `after`, one page: of
+    `services` only if given, of none of `excluded` (the services upstreams fulfil)."""
     at = micros(now)
     sql = (
         f"SELECT number FROM {TABLE} WHERE kind = %s AND number > %s "
@@ -35,6 +42,9 @@ def claimable(
             return []
         sql += f" AND service IN ({', '.join(['%s'] * len(known))})"
         params += known
+    if excluded:
+        sql += f" AND service NOT IN ({', '.join(['%s'] * len(excluded))})"
+        params += list(excluded)
     return numbers(db, sql + f" ORDER BY number LIMIT {PAGE}", params)
 
 
@@ -63,4 +73,14 @@ def cancel_requests(db: Database, limit: int = 100) -> list[int]:
         f"SELECT number FROM {TABLE} WHERE kind = %s AND cancel_requested "
         f"ORDER BY number LIMIT {int(limit)}",
         [ORDER],
+    )
+
+
+def upstream_refills(db: Database) -> list[int]:
+    """Open refills of forwarded orders: the forwarder's to ask for, and to follow."""
+    return numbers(
+        db,
+        f"SELECT number FROM {TABLE} WHERE kind = %s AND claimed_by LIKE %s "
+        "ORDER BY number LIMIT 1000",
+        [REFILL, forwarder_name("%")],
     )

@@ -26,11 +26,13 @@ from orderledger.cli.main import main
 from orderledger.http.app import create_app
 from orderledger.projections import account_balance
 from orderledger.projections.account_balance import ACCOUNT_BALANCE
+from orderledger.projections.catalogue import CATALOGUE
 from orderledger.projections.order_links import ORDER_LINKS
 from orderledger.projections.order_status import ORDER_STATUS
 from orderledger.projections.refill_status import REFILL_STATUS
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
+from orderledger.views.catalogue import linked_services
 from tests.conftest import settle, use_settings
 
 FIXTURE = Path(__file__).parent.parent / "fixtures_old"
@@ -254,6 +256,27 @@ def test_the_start_gives_the_old_tables_the_lists_indexes_and_the_adjustments_co
     status, out = cli(capsys, "orders", "list", "--limit", "1000", "--json")
     assert status == 0 and len(json.loads(out)["orders"]) == placed[0][0]
     assert cli(capsys, "accounts", "adjust", "prepaid", "-0.5", "--note", "correction")[0] == 0
+    settle_all(settings)
+    assert cli(capsys, "projections", "verify")[0] == 0
+
+
+def test_the_old_catalogue_table_gains_its_links_unlinked_and_takes_one(
+    settings: Settings, old: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The catalogue table made before upstreams gains `upstream` and `upstream_service`,
+    every old service unlinked; a link recorded now is in it, and verify agrees."""
+    store = Store.open(settings)
+    try:
+        rows = store.db.alone(f"SELECT DISTINCT upstream, upstream_service FROM {CATALOGUE.table}")
+        assert rows == [("", 0)]
+        assert linked_services(store.db) == {}
+        number = int(store.db.alone(f"SELECT min(number) FROM {CATALOGUE.table}")[0][0])
+        store.ledger.add_upstream("bulk", "https://provider.example/api/v2")
+        store.ledger.link_service(number, "bulk", 501)
+        settle(store)
+        assert linked_services(store.db) == {number: ("bulk", 501)}
+    finally:
+        store.close()
     settle_all(settings)
     assert cli(capsys, "projections", "verify")[0] == 0
 

@@ -31,6 +31,7 @@ ADDED_SINCE = {
     "TokenHolder.Named",
     "TokenHolder.Revoked",
     # upstream providers (issue 14)
+    "Order.CancelForwarded",
     "Order.ForwardAttempted",
     "Order.ForwardInDoubt",
     "Order.ForwardNotPlaced",
@@ -38,6 +39,8 @@ ADDED_SINCE = {
     "Order.Forwarded",
     "Order.UpstreamCostReported",
     "Order.UpstreamOrderAttached",
+    "Refill.AssignedToUpstream",
+    "Refill.ForwardedUpstream",
     "Service.LinkedToUpstream",
     "Service.UnlinkedFromUpstream",
     "Upstream.Added",

@@ -6,16 +6,15 @@ the same options, the same opening and closing lines, CSV or JSON lines."""
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
 
 from orderledger.cli.audit import moment
 from orderledger.cli.common import opened_store
-from orderledger.domain.money import wire
 from orderledger.views.account_statement import account_statement
-from orderledger.views.statements import Statement
+from orderledger.views.statements import Statement, write_csv
+from orderledger.views.statements import statement_rows as lines_of
 
 COLUMNS = ("time", "version", "entry", "order", "amount", "balance", "note")
 
@@ -63,31 +62,11 @@ def print_statement_lines(
         for row in rows:
             print(json.dumps(row))
     else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        write_csv(rows, columns, sys.stdout)
 
 
 def statement_rows(
     statement: Statement, args: argparse.Namespace, running: str = "balance"
 ) -> list[dict[str, object]]:
     """The opening line, each line, the closing line; `running` names the running figure."""
-
-    def edge(entry: str, when: object, figure: str) -> dict[str, object]:
-        return {
-            "time": when,
-            "version": None,
-            "entry": entry,
-            "order": None,
-            "amount": None,
-            running: figure,
-            "note": "",
-        }
-
-    opening_time = args.start.isoformat() if args.start else None
-    closing_time = args.end.isoformat() if args.end else None
-    return [
-        edge(f"opening {running}", opening_time, wire(statement.opening)),
-        *(line.plain(running) for line in statement.lines),
-        edge(f"closing {running}", closing_time, wire(statement.closing)),
-    ]
+    return lines_of(statement, args.start, args.end, running)

@@ -5,11 +5,12 @@ only in which events move money and how."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import csv
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from orderledger.domain.money import wire
 
@@ -93,3 +94,37 @@ def fold_statement(
             )
         )
     return Statement(owner, currency, opening, lines)
+
+
+def statement_rows(
+    statement: Statement,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    running: str = "balance",
+) -> list[dict[str, Any]]:
+    """The opening line, each line, the closing line, as a statement is printed (CSV or JSON
+    lines) or shown; `running` names the running figure."""
+
+    def edge(entry: str, when: datetime | None, figure: Decimal) -> dict[str, Any]:
+        return {
+            "time": when.isoformat() if when else None,
+            "version": None,
+            "entry": entry,
+            "order": None,
+            "amount": None,
+            running: wire(figure),
+            "note": "",
+        }
+
+    return [
+        edge(f"opening {running}", start, statement.opening),
+        *(line.plain(running) for line in statement.lines),
+        edge(f"closing {running}", end, statement.closing),
+    ]
+
+
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:
+    """A statement's rows as CSV: a header of `columns`, a missing value empty."""
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)

@@ -23,12 +23,16 @@ from orderledger.http.api_v2 import ApiContext
 from orderledger.http.console.auth import SignIn, SignOut
 from orderledger.http.console.errors import EXCEPTION_HANDLERS
 from orderledger.http.console.guards import signed_in
+from orderledger.http.console.health_page import HealthPage
+from orderledger.http.console.in_doubt import InDoubt
 from orderledger.http.console.nav import PREFIX
 from orderledger.http.console.orders import OrderPages
 from orderledger.http.console.overview import Overview
 from orderledger.http.console.parts import ConsoleParts
 from orderledger.http.console.presenters import FILTERS
+from orderledger.http.console.upstreams import UpstreamPages
 from orderledger.http.dependencies import always
+from orderledger.http.health import Operations
 from orderledger.storage.database import Database
 
 HERE = Path(__file__).parent
@@ -46,9 +50,9 @@ def console_templates() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 def console_routes(
-    key: str, api: ApiContext, db: Database, clock: Callable[[], datetime]
+    key: str, api: ApiContext, db: Database, clock: Callable[[], datetime], ops: Operations
 ) -> list[ControllerRouterHandler]:
-    dependencies = {"console": always(ConsoleParts(key, db, api))}
+    dependencies = {"console": always(ConsoleParts(key, db, api, ops))}
     return [
         Router(
             "/",
@@ -59,7 +63,7 @@ def console_routes(
         ),
         Router(
             PREFIX,
-            route_handlers=[Overview, OrderPages, SignOut],
+            route_handlers=[Overview, OrderPages, InDoubt, UpstreamPages, HealthPage, SignOut],
             guards=[signed_in(key, api.reads, clock)],
             dependencies=dependencies,
             exception_handlers=EXCEPTION_HANDLERS,

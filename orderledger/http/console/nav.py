@@ -26,4 +26,7 @@ class NavEntry:
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Overview", "/"),
     NavEntry("Orders", "/orders"),
+    NavEntry("In doubt", "/in-doubt"),
+    NavEntry("Upstreams", "/upstreams"),
+    NavEntry("Health", "/health"),
 )

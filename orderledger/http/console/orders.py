@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from orderledger.application.ledger import Ledger
 from orderledger.domain import errors
-from orderledger.domain.order import OrderStatus
+from orderledger.domain.order import ForwardState, OrderStatus
 from orderledger.http.api_v2 import order_answers
 from orderledger.http.console.actions import (
     IN_DOUBT_OFFERED,
@@ -36,7 +36,6 @@ from orderledger.http.console.nav import PREFIX
 from orderledger.http.console.pages import page, see_other
 from orderledger.http.console.parts import ConsoleParts
 from orderledger.http.dependencies import CommandThreads
-from orderledger.views.forwards import IN_DOUBT, forward_of
 from orderledger.views.listings import (
     MAX_PAGE,
     ListingRefused,
@@ -220,7 +219,6 @@ async def order_page(
     if order is None:
         raise NotFoundException(f"no order {number}")
     line = await run(order_by_number, console.db, number)
-    sent = await run(forward_of, console.db, number)
     # The network's own answer: the same read, fold and bytes as its `status` of this order.
     answers = await order_answers(console.api, str(order.account_id), [number])
     answer = msgspec.json.encode(answers[number]).decode() if number in answers else None
@@ -237,8 +235,8 @@ async def order_page(
         answer=answer,
         history=history,
         offered=OFFERED.get(current, ()),
-        sent=sent,
-        resolutions=IN_DOUBT_OFFERED if sent and sent.state == IN_DOUBT else (),
+        # The forwarding as the order itself has it: right after an action, before any fold.
+        resolutions=IN_DOUBT_OFFERED if order.forward_state is ForwardState.IN_DOUBT else (),
         refills=[(int(n), s, REFILL_OFFERED.get(s, ())) for n, s in refills.items()],
         refused=refused,
         done=request.query_params.get("done", ""),

@@ -18,17 +18,20 @@ from typing import TypeVar
 
 from orderledger.bootstrap import Store
 from orderledger.cli.common import CommandFailed, catch_up, opened_store
-from orderledger.cli.statement import add_statement_options, print_statement_lines, statement_rows
+from orderledger.cli.statement import add_statement_options, print_statement_lines
 from orderledger.domain.catalogue import CatalogueEntry
 from orderledger.domain.money import plain
 from orderledger.domain.upstream import check_upstream_name, check_upstream_url
 from orderledger.upstream.client import UpstreamClient
 from orderledger.upstream.errors import KeyRefused, UpstreamError
-from orderledger.views.upstream_statement import upstream_statement
+from orderledger.views.upstream_statement import (
+    COLUMNS,
+    upstream_statement,
+    upstream_statement_rows,
+)
 from orderledger.views.upstreams import UpstreamRow, upstreams_overview
 
 T = TypeVar("T")
-STATEMENT_COLUMNS = ("time", "version", "entry", "order", "amount", "currency", "total", "note")
 CHECK_TIMEOUT = 15.0  # seconds `add` waits for the upstream's balance before adding anyway
 
 
@@ -268,9 +271,6 @@ def print_upstream_statement(args: argparse.Namespace) -> int:
     with opened_store() as store:
         store.ledger.known_upstream(args.name)
         statement = upstream_statement(store.ledger, args.name, args.start, args.end)
-    rows = [
-        {**row, "currency": statement.currency}
-        for row in statement_rows(statement, args, running="total")
-    ]
-    print_statement_lines(rows, STATEMENT_COLUMNS, args.format)
+    rows = upstream_statement_rows(statement, args.start, args.end)
+    print_statement_lines(rows, COLUMNS, args.format)
     return 0

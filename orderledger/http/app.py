@@ -135,6 +135,7 @@ def create_app(
                 context,
                 parts.store.db,
                 parts.clock,
+                ops,
             ),
         ],
         template_config=console_templates(),

@@ -118,6 +118,18 @@ def readiness(ops: Operations, found: Standing) -> tuple[bool, dict[str, Any]]:
     return not reasons, body
 
 
+async def checked(ops: Operations) -> tuple[bool, dict[str, Any], Standing | None]:
+    """What `/readyz` answers (ready, its body) and the standing it read (None when the
+    database did not answer); the console's health page shows the same."""
+    try:
+        found = await ops.standing()
+    except Exception as error:  # whatever it is, the database did not answer: not ready
+        reason = one_line(error) or f"no answer within {DATABASE_SECONDS:.0f} s"
+        return False, {"ready": False, "reasons": [f"database: {reason}"]}, None
+    ready, body = readiness(ops, found)
+    return ready, body, found
+
+
 def bearer_token(token: str) -> Guard:
     """Requests must carry `Authorization: Bearer <token>`; any other is refused with 401."""
     expected = token.encode()
@@ -178,12 +190,7 @@ def health_api(ops: Operations) -> list[Any]:
         },
     )
     async def readyz() -> Response[bytes]:
-        try:
-            found = await ops.standing()
-        except Exception as error:  # whatever it is, the database did not answer: not ready
-            reason = one_line(error) or f"no answer within {DATABASE_SECONDS:.0f} s"
-            return json({"ready": False, "reasons": [f"database: {reason}"]}, 503)
-        ready, body = readiness(ops, found)
+        ready, body, _ = await checked(ops)
         return json(body, 200 if ready else 503)
 
     @get(

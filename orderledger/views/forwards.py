@@ -13,6 +13,8 @@ from orderledger.storage.database import Database
 from orderledger.storage.upstream_checks import TABLE as CHECKS
 
 FORWARDS = ORDER_FORWARDS.table
+FORWARDED = ForwardState.FORWARDED.value
+IN_DOUBT = ForwardState.IN_DOUBT.value
 BATCH = 100  # the most ids an upstream is asked about in one `status` call
 
 
@@ -121,3 +123,31 @@ def forwarding_upstreams(db: Database) -> list[str]:
         (ForwardState.FORWARDED.value,),
     )
     return sorted(str(row[0]) for row in rows)
+
+
+@dataclass(frozen=True)
+class ForwardCounts:
+    """An upstream's orders as the read model counts them."""
+
+    out: int = 0  # forwarded and not finished: followed there
+    in_doubt: int = 0
+    forwarded: int = 0  # ever forwarded (sent, whether placed, in doubt or finished)
+
+
+def forward_counts(db: Database) -> dict[str, ForwardCounts]:
+    """Per upstream (one scan of the forwards' `(upstream, state, finished)` index)."""
+    rows = db.alone(
+        f"SELECT upstream, state, finished, count(*) FROM {FORWARDS} "
+        "GROUP BY upstream, state, finished",
+        (),
+    )
+    counts: dict[str, ForwardCounts] = {}
+    for upstream, state, finished, n in rows:
+        was = counts.get(str(upstream), ForwardCounts())
+        number = int(n)
+        counts[str(upstream)] = ForwardCounts(
+            out=was.out + (number if state == FORWARDED and not finished else 0),
+            in_doubt=was.in_doubt + (number if state == IN_DOUBT else 0),
+            forwarded=was.forwarded + number,
+        )
+    return counts

@@ -16,9 +16,10 @@ from eventsourcing.utils import get_topic
 from orderledger.domain.money import ZERO
 from orderledger.domain.order import Order
 from orderledger.projections.upstream_costs import EVENTS, CostChange, UpstreamCosts
-from orderledger.views.statements import Movement, Statement, fold_statement
+from orderledger.views.statements import Movement, Statement, fold_statement, statement_rows
 
 PAGE = 1000
+COLUMNS = ("time", "version", "entry", "order", "amount", "currency", "total", "note")
 
 
 def forwarding_events(ledger: Application[UUID]) -> Iterator[Any]:
@@ -70,3 +71,14 @@ def entry(change: CostChange) -> str:
 
 def note(change: CostChange) -> str:
     return f"upstream order {change.upstream_order}" if change.upstream_order else ""
+
+
+def upstream_statement_rows(
+    statement: Statement, start: datetime | None = None, end: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The statement as `upstreams statement` prints it (COLUMNS) and the console shows it:
+    the running figure is the total charged, each line with the currency."""
+    return [
+        {**row, "currency": statement.currency}
+        for row in statement_rows(statement, start, end, running="total")
+    ]

@@ -25,6 +25,8 @@ from orderledger.http.console.auth import SignIn, SignOut
 from orderledger.http.console.errors import EXCEPTION_HANDLERS
 from orderledger.http.console.fulfilment import FulfilmentPages
 from orderledger.http.console.guards import signed_in
+from orderledger.http.console.health_page import HealthPage
+from orderledger.http.console.in_doubt import InDoubt
 from orderledger.http.console.nav import PREFIX
 from orderledger.http.console.orders import OrderPages
 from orderledger.http.console.overview import Overview
@@ -32,7 +34,9 @@ from orderledger.http.console.parts import ConsoleParts
 from orderledger.http.console.presenters import FILTERS
 from orderledger.http.console.projections import ProjectionPages
 from orderledger.http.console.services import ServicePages
+from orderledger.http.console.upstreams import UpstreamPages
 from orderledger.http.dependencies import always
+from orderledger.http.health import Operations
 from orderledger.storage.database import Database
 
 HERE = Path(__file__).parent
@@ -50,9 +54,9 @@ def console_templates() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 def console_routes(
-    key: str, api: ApiContext, db: Database, clock: Callable[[], datetime]
+    key: str, api: ApiContext, db: Database, clock: Callable[[], datetime], ops: Operations
 ) -> list[ControllerRouterHandler]:
-    dependencies = {"console": always(ConsoleParts(key, db, api))}
+    dependencies = {"console": always(ConsoleParts(key, db, api, ops))}
     return [
         Router(
             "/",
@@ -66,6 +70,9 @@ def console_routes(
             route_handlers=[
                 Overview,
                 OrderPages,
+                InDoubt,
+                UpstreamPages,
+                HealthPage,
                 AccountPages,
                 ServicePages,
                 FulfilmentPages,

@@ -5,7 +5,7 @@ and the fulfilment API's, in a command thread, in the name of whoever is signed 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -47,7 +47,20 @@ class Refund(Form, tag="refund"):
     pass
 
 
-OrderAction = Start | Deliver | Complete | Partial | Cancel | Fail | Refund
+class Attach(Form, tag="attach"):
+    """An order in doubt is this upstream order (staff found it there)."""
+
+    upstream_order: str
+    confirmed: Literal["yes"]  # the form's checkbox: looked at the upstream first
+
+
+class ForwardAgain(Form, tag="forward-again"):
+    """An order in doubt was never placed upstream: the forwarder sends it anew."""
+
+    confirmed: Literal["yes"]  # it may be placed twice if the upstream has it after all
+
+
+OrderAction = Start | Deliver | Complete | Partial | Cancel | Fail | Refund | Attach | ForwardAgain
 
 
 class RefillStart(Form, tag="start"):
@@ -77,6 +90,8 @@ OFFERED: dict[str, tuple[str, ...]] = {
     OrderStatus.COMPLETED.value: ("refund",),
     OrderStatus.PARTIAL.value: ("refund",),
 }
+# An order in doubt at its upstream: what its page offers (views/forwards.py tells the state).
+IN_DOUBT_OFFERED = ("attach", "forward-again")
 REFILL_OFFERED: dict[str, tuple[str, ...]] = {
     RefillStatus.PENDING.value: ("start", "complete", "reject", "fail"),
     RefillStatus.IN_PROGRESS.value: ("complete", "reject", "fail"),
@@ -111,6 +126,11 @@ def order_command(ledger: Ledger, number: int, action: OrderAction) -> Callable[
             return lambda **who: ledger.fail_order(number, reason, **who)
         case Refund():
             return lambda **who: ledger.refund_order(number, **who)
+        case Attach(upstream_order=upstream_order):
+            # the same commands as `orders attach` and `orders forward --again`
+            return lambda by, now: ledger.attach_upstream_order(number, upstream_order, by=by)
+        case ForwardAgain():
+            return lambda by, now: ledger.forward_again(number, by=by)
     raise FormRefused(f"no action {action!r}")
 
 

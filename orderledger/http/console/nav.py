@@ -30,4 +30,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("Services", "/services"),
     NavEntry("Fulfilment", "/fulfilment"),
     NavEntry("Projections", "/projections"),
+    NavEntry("In doubt", "/in-doubt"),
+    NavEntry("Upstreams", "/upstreams"),
+    NavEntry("Health", "/health"),
 )

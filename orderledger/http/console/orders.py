@@ -17,9 +17,10 @@ from litestar.response import Redirect, Template
 
 from orderledger.application.ledger import Ledger
 from orderledger.domain import errors
-from orderledger.domain.order import OrderStatus
+from orderledger.domain.order import ForwardState, OrderStatus
 from orderledger.http.api_v2 import order_answers
 from orderledger.http.console.actions import (
+    IN_DOUBT_OFFERED,
     OFFERED,
     REFILL_OFFERED,
     FormRefused,
@@ -234,6 +235,8 @@ async def order_page(
         answer=answer,
         history=history,
         offered=OFFERED.get(current, ()),
+        # The forwarding as the order itself has it: right after an action, before any fold.
+        resolutions=IN_DOUBT_OFFERED if order.forward_state is ForwardState.IN_DOUBT else (),
         refills=[(int(n), s, REFILL_OFFERED.get(s, ())) for n, s in refills.items()],
         refused=refused,
         done=request.query_params.get("done", ""),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from litestar.testing import TestClient
@@ -21,10 +20,10 @@ from orderledger.http.app import create_app
 from orderledger.http.console.presenters import utc
 from orderledger.storage.credentials import Role
 from orderledger.storage.settings import Settings
-from orderledger.upstream.answers import StatusAnswer
-from tests.conftest import entry, open_account, settle, use_settings
+from tests.conftest import open_account, settle, use_settings
 from tests.http.test_console_pages import cells
 from tests.http.test_console_sessions import Clock, signed_in
+from tests.upstream.in_doubt import three_forwarded
 
 Client = TestClient  # type: ignore[type-arg]
 KEY = "sEcReT-upstream-KEY-4242"  # a key no page may show
@@ -32,26 +31,7 @@ KEY = "sEcReT-upstream-KEY-4242"  # a key no page may show
 
 @pytest.fixture
 def doubtful(store: Store) -> list[int]:
-    """Three orders forwarded to `bulk` (at an address nothing answers): one forwarded and
-    charged 2.5 there, two in doubt."""
-    ledger = store.ledger
-    ledger.sync_services([entry(1, rate=Decimal("3"))])
-    store.upstream_keys.put("bulk", KEY)
-    ledger.add_upstream("bulk", "http://127.0.0.1:9/api/v2")
-    ledger.link_service(1, "bulk", 501)
-    account, _ = open_account(store)
-    numbers = []
-    for i in range(3):
-        number = ledger.place_order(account.id, 1, {"link": f"https://x/{i}", "quantity": 1000})
-        ledger.begin_forward(number.number, "bulk", 501)
-        numbers.append(number.number)
-    ledger.record_forwarded(numbers[0], "9001")
-    said = StatusAnswer(OrderStatus.IN_PROGRESS, Decimal("2.50000"), 10, 1000, "USD")
-    ledger.follow_upstream(numbers[0], said)
-    ledger.forward_in_doubt(numbers[1], "sent, no answer: ReadTimeout")
-    ledger.forward_in_doubt(numbers[2], "interrupted")
-    settle(store)
-    return numbers
+    return three_forwarded(store, KEY, "http://127.0.0.1:9/api/v2")  # nothing answers there
 
 
 @pytest.fixture

@@ -5,40 +5,21 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import pytest
 
 from orderledger.bootstrap import Store
 from orderledger.cli.main import main
-from orderledger.domain.order import OrderStatus
 from orderledger.storage.settings import Settings
-from orderledger.upstream.answers import StatusAnswer
-from tests.conftest import entry, open_account, settle, use_settings
+from tests.conftest import settle, use_settings
+from tests.upstream.in_doubt import three_forwarded
 
 
 @pytest.fixture
 def doubtful(store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Three orders forwarded to `bulk`: one forwarded, two in doubt."""
     use_settings(monkeypatch, settings)
-    ledger = store.ledger
-    ledger.sync_services([entry(1, rate=Decimal("3"))])
-    store.upstream_keys.put("bulk", "k3y")
-    ledger.add_upstream("bulk", "https://upstream.example/api/v2")
-    ledger.link_service(1, "bulk", 501)
-    account, _ = open_account(store)
-    numbers = []
-    for i in range(3):
-        number = ledger.place_order(account.id, 1, {"link": f"https://x/{i}", "quantity": 1000})
-        ledger.begin_forward(number.number, "bulk", 501)
-        numbers.append(number.number)
-    ledger.record_forwarded(numbers[0], "9001")
-    said = StatusAnswer(OrderStatus.IN_PROGRESS, Decimal("2.50000"), 10, 1000, "USD")
-    ledger.follow_upstream(numbers[0], said)
-    ledger.forward_in_doubt(numbers[1], "sent, no answer: ReadTimeout")
-    ledger.forward_in_doubt(numbers[2], "interrupted")
-    settle(store)
-    return numbers
+    return three_forwarded(store, "k3y", "https://upstream.example/api/v2")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

@@ -11,16 +11,21 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from orderledger.http.console.nav import PREFIX
-from orderledger.http.console.orders import QueryRefused, whole
+from orderledger.http.console.orders import listed, whole
 from orderledger.http.console.pages import page
 from orderledger.http.console.parts import ConsoleParts
 from orderledger.http.dependencies import CommandThreads
 from orderledger.views.forwards import forwards_of
-from orderledger.views.listings import ListingRefused, OrderFilter, list_orders
+from orderledger.views.listings import OrderFilter
 
 Raw = Request[Any, Any, Any]
 PAGE = 50
+
+
+def in_doubt(request: Raw) -> OrderFilter:
+    return OrderFilter(
+        in_doubt=True, before=whole(request.query_params.get("before", ""), "before"), limit=PAGE
+    )
 
 
 class InDoubt(Controller):
@@ -33,19 +38,10 @@ class InDoubt(Controller):
         console: NamedDependency[ConsoleParts],
         run: NamedDependency[CommandThreads],
     ) -> Template:
-        refused = None
-        rows: list[Any] = []
-        more = None
-        try:
-            before = whole(request.query_params.get("before", ""), "before")
-            wanted = OrderFilter(in_doubt=True, before=before, limit=PAGE)
-            found = await run(list_orders, console.db, wanted)
-            sent = await run(forwards_of, console.db, [o.number for o in found.rows])
-            rows = [(o, sent.get(o.number)) for o in found.rows]
-            if found.next_before:
-                more = f"{PREFIX}/in-doubt?before={found.next_before}"
-        except (QueryRefused, ListingRefused) as error:
-            refused = str(error)
+        rows, more, refused = await listed(request, console, run, "/in-doubt", in_doubt)
+        if rows:
+            sent = await run(forwards_of, console.db, [o.number for o in rows])
+            rows = [(o, sent.get(o.number)) for o in rows]
         return page(
             request,
             "in_doubt.html",

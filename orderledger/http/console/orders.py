@@ -4,6 +4,7 @@ network gets it, its history as a timeline, and the staff actions its state allo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -96,9 +97,26 @@ def order_filter(request: Raw) -> OrderFilter:
     )
 
 
-def next_page(request: Raw, before: int) -> str:
+def next_page(request: Raw, path: str, before: int) -> str:
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "before" and v]
-    return f"{PREFIX}/orders?{urlencode([*kept, ('before', str(before))])}"
+    return f"{PREFIX}{path}?{urlencode([*kept, ('before', str(before))])}"
+
+
+async def listed(
+    request: Raw,
+    console: ConsoleParts,
+    run: CommandThreads,
+    path: str,
+    wanted: Callable[[Raw], OrderFilter],
+) -> tuple[list[Any], str | None, str | None]:
+    """A page of the orders the filter read from the URL (`wanted`) picks: its rows, the
+    link to the next page (None on the last) and what refused the query (None if nothing)."""
+    try:
+        found = await run(list_orders, console.db, wanted(request))
+    except (QueryRefused, ListingRefused) as error:
+        return [], None, str(error)
+    more = next_page(request, path, found.next_before) if found.next_before else None
+    return found.rows, more, None
 
 
 class OrderPages(Controller):
@@ -111,16 +129,7 @@ class OrderPages(Controller):
         console: NamedDependency[ConsoleParts],
         run: NamedDependency[CommandThreads],
     ) -> Template:
-        refused = None
-        rows: list[Any] = []
-        more = None
-        try:
-            wanted = order_filter(request)
-            found = await run(list_orders, console.db, wanted)
-            rows = found.rows
-            more = next_page(request, found.next_before) if found.next_before else None
-        except (QueryRefused, ListingRefused) as error:
-            refused = str(error)
+        rows, more, refused = await listed(request, console, run, "/orders", order_filter)
         query = request.query_params
         return page(
             request,
@@ -156,15 +165,14 @@ class OrderPages(Controller):
         run: NamedDependency[CommandThreads],
         now: NamedDependency[datetime],
     ) -> Template | Redirect:
-        fields = dict((await request.form()).items())
-        try:
-            command = order_command(ledger, number, parsed(fields, action, OrderAction))
-            await run(command, by=signed(request).reporter, now=now)
-        except (FormRefused, errors.LedgerError) as error:
-            text, status = refusal(error)
-            return await order_page(
-                request, number, ledger, console, run, refused=text, status=status
-            )
+        _, error = await acted(
+            request,
+            run,
+            now,
+            lambda f: order_command(ledger, number, parsed(f, action, OrderAction)),
+        )
+        if error is not None:
+            return await refused_page(request, number, ledger, console, run, error)
         return see_other(f"{PREFIX}/orders/{number}?done={action}")
 
     @post("/refills/{number:int}/{action:str}", guards=[may_act], status_code=303)
@@ -178,23 +186,53 @@ class OrderPages(Controller):
         run: NamedDependency[CommandThreads],
         now: NamedDependency[datetime],
     ) -> Template | Redirect:
-        fields = dict((await request.form()).items())
-        try:
-            command = refill_command(ledger, number, parsed(fields, action, RefillAction))
-            refill = await run(command, by=signed(request).reporter, now=now)
-        except (FormRefused, errors.LedgerError) as error:
+        refill, error = await acted(
+            request,
+            run,
+            now,
+            lambda f: refill_command(ledger, number, parsed(f, action, RefillAction)),
+        )
+        if error is not None:
             try:  # shown on its order's page
                 order = (await run(ledger.refill, number)).order_number
             except errors.UnknownRefill:
                 raise NotFoundException(f"no refill {number}") from None
-            text, status = refusal(error)
-            return await order_page(
-                request, order, ledger, console, run, refused=text, status=status
-            )
+            return await refused_page(request, order, ledger, console, run, error)
         return see_other(f"{PREFIX}/orders/{refill.order_number}?done=refill-{action}")
 
 
-def refusal(error: FormRefused | errors.LedgerError) -> tuple[str, int]:
+Refused = FormRefused | errors.LedgerError
+
+
+async def acted(
+    request: Raw,
+    run: CommandThreads,
+    now: datetime,
+    command_of: Callable[[dict[str, Any]], Callable[..., Any]],
+) -> tuple[Any, Refused | None]:
+    """Runs the command the form names (`command_of` its fields) as the signed-in operator:
+    what it returns, or what refused the form or the command."""
+    fields = dict((await request.form()).items())
+    try:
+        return await run(command_of(fields), by=signed(request).reporter, now=now), None
+    except (FormRefused, errors.LedgerError) as error:
+        return None, error
+
+
+async def refused_page(
+    request: Raw,
+    number: int,
+    ledger: Ledger,
+    console: ConsoleParts,
+    run: CommandThreads,
+    error: Refused,
+) -> Template:
+    """The order's page again, saying why the action was refused."""
+    text, status = refusal(error)
+    return await order_page(request, number, ledger, console, run, refused=text, status=status)
+
+
+def refusal(error: Refused) -> tuple[str, int]:
     """What the page says of a refused form, and its status: 422 a form that is not what
     the action takes, 409 a command the order's state refuses."""
     if isinstance(error, FormRefused):

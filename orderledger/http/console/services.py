@@ -122,28 +122,22 @@ class ServicePages(Controller):
         except CatalogueError as error:
             return await catalogue_page(request, console, run, refused=str(error), status=422)
         plan = await run(planned, ledger, entries)
-        if not hmac.compare_digest(str(form.get("seal") or ""), seal(console.key, text, plan)):
+
+        def again(status: int, refused: str) -> Template:  # the preview, with what stopped it
             return preview_page(
-                request,
-                console,
-                source,
-                text,
-                len(entries),
-                plan,
-                status=409,
-                refused="The catalogue or the file changed since the preview: nothing was "
+                request, console, source, text, len(entries), plan, status=status, refused=refused
+            )
+
+        if not hmac.compare_digest(str(form.get("seal") or ""), seal(console.key, text, plan)):
+            return again(
+                409,
+                "The catalogue or the file changed since the preview: nothing was "
                 "recorded. Here is what importing it would do now.",
             )
         if plan.disables_most() and form.get("yes") != "yes":
-            return preview_page(
-                request,
-                console,
-                source,
-                text,
-                len(entries),
-                plan,
-                status=422,
-                refused="This import would disable most of the catalogue: tick the box to "
+            return again(
+                422,
+                "This import would disable most of the catalogue: tick the box to "
                 "go ahead. Nothing was recorded.",
             )
         recorded, disabled = await run(carry_out, ledger, plan)

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from eventsourcing.domain import Aggregate
-
 from orderledger.application.lifecycle import Fulfilment
 from orderledger.application.upstreams import Upstreams
 from orderledger.domain.claims import STAFF, Reporter, utc_now
@@ -40,16 +38,7 @@ class Forwards(Fulfilment, Upstreams):
             refund = decide(order) or ZERO
             if not order.pending_events:
                 return order
-            changed: list[Aggregate] = [order]
-            if refund:
-                account = self.account(order.account_id)
-                account.record_refund(order_number=order.number, amount=refund)
-                changed.append(account)
-            if order.status.is_finished and not was_finished:
-                guard = self.freed_link(order)
-                if guard is not None:
-                    changed.append(guard)
-            self.save(*changed)
+            self.save_ending(order, refund, order.status.is_finished and not was_finished)
             return order
 
         return self.retrying(attempt)

@@ -35,18 +35,23 @@ class Fulfilment(Claims, Subscriptions):
             refund = end(order)
             if refund is None:
                 return order
-            changed: list[Aggregate] = [order]
-            if refund:
-                account = self.account(order.account_id)
-                account.record_refund(order_number=order.number, amount=refund)
-                changed.append(account)
-            guard = self.freed_link(order)
-            if guard is not None:
-                changed.append(guard)
-            self.save(*changed)
+            self.save_ending(order, refund, frees_link=True)
             return order
 
         return self.retrying(decide)
+
+    def save_ending(self, order: Order, refund: Decimal, frees_link: bool) -> None:
+        """Save what the order recorded, with the refund to its account (if any) and (if it
+        `frees_link`) its link freed, in one transaction."""
+        changed: list[Aggregate] = [order]
+        if refund:
+            account = self.account(order.account_id)
+            account.record_refund(order_number=order.number, amount=refund)
+            changed.append(account)
+        guard = self.freed_link(order) if frees_link else None
+        if guard is not None:
+            changed.append(guard)
+        self.save(*changed)
 
     def start_order(
         self, number: int, start_count: int, by: Reporter = STAFF, now: datetime | None = None

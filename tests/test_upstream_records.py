@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from orderledger.bootstrap import Store
+from orderledger.bootstrap import Store, backend_for
 from orderledger.domain.errors import UnknownService, UnknownUpstream, UpstreamExists
+from orderledger.storage.settings import Settings
+from orderledger.storage.upstream_keys import AnyKept
 from tests.conftest import entry
 
 KEY = "k-0123456789abcdef"
@@ -22,6 +24,22 @@ def test_an_upstreams_key_is_kept_apart_from_its_events(store: Store) -> None:
     assert store.upstream_keys.get("other") is None
     recorded = store.ledger.recorder.select_notifications(start=1, limit=100)
     assert recorded and not any(KEY.encode() in n.state for n in recorded)
+
+
+def test_serve_is_told_of_the_first_upstream_and_not_before(settings: Settings) -> None:
+    """What `serve` asks before it starts the forwarder's process: no while the store is
+    not made yet (nothing is made by asking), no while no key is kept, yes once one is."""
+    asked = AnyKept(backend_for(settings))
+    assert not asked()
+    assert not backend_for(settings).store_exists()
+    store = Store.open(settings)
+    try:
+        assert not asked()
+        store.upstream_keys.put("bulk", KEY)
+        assert asked()
+        assert asked.db is None  # asked no more: its connection is closed
+    finally:
+        store.close()
 
 
 def test_an_upstream_is_added_once_and_moved_by_its_own_command(store: Store) -> None:

@@ -5,7 +5,8 @@ Why a process of its own rather than a thread of the projector's process: the pr
 given a process so that nothing else waits for its interpreter lock, and the forwarder's work
 (building `add`s, reading answers, two commits per order) would be exactly that; and a fault
 of one (an upstream's odd answer, a defect) must not stop the other. It costs one more small
-process and its two database connections per server.
+process and its two database connections per server, once the store has an upstream: `serve`
+starts it only then (cli/projector.py's `wanted`, storage/upstream_keys.AnyKept).
 
 `serve` keeps it running as it keeps the projector (cli/projector.py's supervisor: started
 again if it dies; it stops when told or when its standard input closes). One forwarder leads

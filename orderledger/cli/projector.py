@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -55,6 +55,8 @@ def logging_of(argv: Sequence[str]) -> dict[str, Any]:
 STEADY_SECONDS = 10.0
 LONGEST_PAUSE = 30.0
 STOP_SECONDS = 10.0
+# How often a process that is not yet wanted (the forwarder, before any upstream) is asked for.
+WANTED_SECONDS = 2.0
 
 
 class ProjectorProcess:
@@ -65,9 +67,13 @@ class ProjectorProcess:
         command: Sequence[str] = COMMAND,
         stop_seconds: float = STOP_SECONDS,
         name: str = "projector",
+        wanted: Callable[[], bool] = lambda: True,
     ) -> None:
         self.command = list(command)
         self.name = name  # what the log calls the process: the projector, the forwarder
+        # Whether the process has work yet; asked every WANTED_SECONDS until it says so,
+        # and never again: once started, the process is kept running.
+        self.wanted = wanted
         self.stop_seconds = stop_seconds
         self.stopping = threading.Event()
         self.lock = threading.Lock()
@@ -86,6 +92,9 @@ class ProjectorProcess:
         self.stop()
 
     def run(self) -> None:
+        while not self.wanted():
+            if self.stopping.wait(WANTED_SECONDS):
+                return
         while True:
             with self.lock:
                 if self.stopping.is_set():

@@ -13,6 +13,7 @@ from orderledger.http.logs import FORMATS, LEVELS, log_config
 from orderledger.http.port_lock import PortTaken, claimed_port
 from orderledger.http.server import metrics_directory, run_uvicorn
 from orderledger.storage.settings import PROJECTOR_IN_WORKERS, Settings, SettingsError
+from orderledger.storage.upstream_keys import AnyKept
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,8 +22,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="serve /api/v2 and keep the read models current",
         description="Serve /api/v2 on the configured store (ORDERLEDGER_DATABASE_URL, else "
         "embedded SQLite under ./var). The live projector and the forwarder to upstream "
-        "providers each run in a process of their own beside the workers; one of each leads "
-        "at a time across servers.",
+        "providers (once the store has an upstream) each run in a process of their own beside "
+        "the workers; one of each leads at a time across servers.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
@@ -54,12 +55,19 @@ def serve(args: argparse.Namespace) -> int:
 
     # The workers (spawned with this environment) leave the live projector to its process.
     os.environ[PROJECTOR_IN_WORKERS] = "0"
+    # The forwarder's process starts once the store has an upstream: until then it would
+    # have nothing to do, at the cost of a process and its queries twice a second.
+    upstream_added = AnyKept(backend_for(settings))
     try:
         with (
             claimed_port(args.host, args.port),
             metrics_directory(),
             ProjectorProcess(projector.command(args.log_level, args.log_format)),
-            ProjectorProcess(forwarder.command(args.log_level, args.log_format), name="forwarder"),
+            ProjectorProcess(
+                forwarder.command(args.log_level, args.log_format),
+                name="forwarder",
+                wanted=upstream_added,
+            ),
         ):
             run_uvicorn(
                 "orderledger.http.app:create_app",
@@ -72,6 +80,8 @@ def serve(args: argparse.Namespace) -> int:
             )
     except PortTaken as error:
         raise CommandFailed(f"{error}; not starting") from error
+    finally:
+        upstream_added.close()
     return 0
 
 

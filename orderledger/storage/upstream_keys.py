@@ -8,9 +8,14 @@ login, or the SQLite files' owner) may read it; nobody else can.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
+import psycopg
+
+from orderledger.storage.backend import Backend
 from orderledger.storage.database import Database
+from orderledger.storage.settings import SettingsError
 
 TABLE = """CREATE TABLE IF NOT EXISTS orderledger_upstream_keys (
     name TEXT PRIMARY KEY,
@@ -44,3 +49,35 @@ class UpstreamKeys:
         with self.db.transaction() as cursor:
             cursor.execute("SELECT name FROM orderledger_upstream_keys ORDER BY name")
             return [str(row[0]) for row in cursor.fetchall()]
+
+
+class AnyKept:
+    """Whether a key is kept for any upstream yet, asked again and again (by `serve`, which
+    starts the forwarder's process only once there is an upstream to forward to). Its own
+    connection, opened once the store exists; until then, or while the database does not
+    answer, or before the first start of this version has made the table, the answer is no.
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.db: Database | None = None
+
+    def __call__(self) -> bool:
+        try:
+            if self.db is None:
+                if not self.backend.store_exists():
+                    return False
+                self.db = self.backend.open_database(1)
+            with self.db.transaction() as cursor:
+                cursor.execute("SELECT 1 FROM orderledger_upstream_keys LIMIT 1")
+                kept = cursor.fetchone() is not None
+        except (psycopg.Error, sqlite3.Error, SettingsError):
+            return False
+        if kept:
+            self.close()  # asked no more: its connection goes
+        return kept
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

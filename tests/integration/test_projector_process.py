@@ -57,6 +57,10 @@ def projectors(serve: int) -> list[int]:
     return [pid for pid in children(serve) if "orderledger.cli.projector" in cmdline(pid)]
 
 
+def forwarders(serve: int) -> list[int]:
+    return [pid for pid in children(serve) if "orderledger.cli.forwarder" in cmdline(pid)]
+
+
 def one_projector(serve: int) -> int:
     wait_until(lambda: len(projectors(serve)) == 1)
     [pid] = projectors(serve)
@@ -116,6 +120,18 @@ def test_a_projector_process_does_not_outlive_a_killed_serve(
         projector = one_projector(server.pid)
         os.kill(server.pid, signal.SIGKILL)  # serve alone, not its group
         wait_until(lambda: gone(projector))
+
+
+def test_the_forwarder_process_starts_once_the_store_has_an_upstream(
+    settings: Settings, store: Store
+) -> None:
+    with serving(settings, workers=1) as (_, server):
+        one_projector(server.pid)
+        time.sleep(1.0)  # both would have been started together
+        assert forwarders(server.pid) == []
+        store.upstream_keys.put("bulk", "k3y")  # as `upstreams add` does first
+        wait_until(lambda: len(forwarders(server.pid)) == 1)
+    assert not forwarders(server.pid)
 
 
 def test_under_serve_a_worker_leaves_the_projector_to_its_process(

@@ -6,9 +6,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from orderledger.cli import projector
 from orderledger.cli.projector import ProjectorProcess
@@ -44,6 +47,37 @@ def test_stopping_closes_the_childs_input_and_it_exits_on_its_own(tmp_path: Path
     assert said.read_text() == "bye"
     assert supervisor.starts == 1  # a child stopped on purpose is not started again
     assert not supervisor.thread.is_alive()
+
+
+def test_a_process_not_wanted_yet_is_started_once_it_is_and_never_asked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The forwarder's, say: `serve` starts it once the store has an upstream."""
+    monkeypatch.setattr(projector, "WANTED_SECONDS", 0.02)
+    wanted = threading.Event()
+    asked = 0
+
+    def upstream_added() -> bool:
+        nonlocal asked
+        asked += 1
+        return wanted.is_set()
+
+    waiting = python("import sys; sys.stdin.buffer.read()")
+    with ProjectorProcess(waiting, wanted=upstream_added) as supervisor:
+        wait_until(lambda: asked >= 3)
+        assert supervisor.process is None and supervisor.starts == 0
+        wanted.set()
+        wait_until(lambda: supervisor.process is not None)
+        then = asked
+        time.sleep(0.2)
+        assert asked == then
+    assert supervisor.starts == 1
+
+
+def test_a_process_never_wanted_is_never_started_and_stops_at_once() -> None:
+    with ProjectorProcess(python("raise SystemExit(1)"), wanted=lambda: False) as supervisor:
+        pass
+    assert supervisor.starts == 0 and not supervisor.thread.is_alive()
 
 
 def test_a_child_that_does_not_stop_is_killed() -> None:

@@ -137,9 +137,9 @@ class Forwarder:
                 if number in self.unsent:
                     self.ledger.forward_not_placed(number, "the attempt was never sent")
                 else:
-                    self.ledger.forward_in_doubt(number, INTERRUPTED)
+                    self.ledger.forward_interrupted(number, INTERRUPTED)
             except (InvalidTransition, UnknownOrder):
-                pass  # the read model lagged: it was settled already
+                pass  # the read model lagged: its outcome was recorded (by this forwarder)
             self.unsent.discard(number)
 
     # ---- sending -------------------------------------------------------------------------

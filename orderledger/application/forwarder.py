@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from orderledger.application.forward_outcomes import Outcome, outcome_of
+from orderledger.application.forward_outcomes import Outcome, backed_off, outcome_of
 from orderledger.application.forwards import forwarder
 from orderledger.application.ledger import Ledger
 from orderledger.application.linked import Link, LinkedServices
@@ -182,15 +182,24 @@ class Forwarder:
         except Exception:
             self.unsent.add(number)  # it may have committed; if so it was never sent
             raise
+        self.unsent.discard(number)  # committed: its outcome settles it from here
         if order.forward_state is not ForwardState.SENDING:
             return False
         self.send(order, link)
         return True
 
     def send(self, order: Order, link: Link) -> None:
-        outcome = outcome_of(
-            lambda: self.clients(link.upstream).add(add_fields(order, link.upstream_service))
-        )
+        try:
+            # Read from the database (the upstream's URL, its key): a failure is before
+            # anything was sent, which an outcome caught below could no longer tell.
+            client = self.clients(link.upstream)
+        except BackOff as error:  # no URL or key to send with
+            outcome = backed_off(error)
+        except Exception:
+            self.unsent.add(order.number)
+            raise
+        else:
+            outcome = outcome_of(lambda: client.add(add_fields(order, link.upstream_service)))
         self.record(order.number, link.upstream, outcome)
 
     def record(self, number: int, upstream: str, outcome: Outcome) -> None:

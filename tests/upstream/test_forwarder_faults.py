@@ -44,7 +44,7 @@ from tests.integration.faults import eventually, terminate_backends
 from tests.integration.pg_proxy import PostgresProxy, postgres_proxy
 from tests.upstream.fake import FakeUpstream
 
-LINKED, OWN = 1, 2
+LINKED, OWN, LATE = 1, 2, 3  # LATE: linked during the rebuild test
 ATTEMPTED = b"Order.ForwardAttempted"  # the topic in the INSERT of an attempt
 
 
@@ -150,7 +150,7 @@ class Shop:
 @pytest.fixture
 def shop(store: Store) -> Iterator[Shop]:
     ledger = store.ledger
-    ledger.sync_services([entry(LINKED), entry(OWN)])
+    ledger.sync_services([entry(LINKED), entry(OWN), entry(LATE)])
     store.upstream_keys.put("bulk", "k3y")
     ledger.add_upstream("bulk", "https://upstream.example/api/v2")
     ledger.link_service(LINKED, "bulk", 501)
@@ -387,13 +387,15 @@ class Bots:
 def test_a_rebuild_while_orders_are_forwarded_sends_each_once_and_none_to_the_bots(
     settings: Settings, shop: Shop
 ) -> None:
-    linked = [shop.place() for _ in range(40)]
-    own = [shop.place(OWN) for _ in range(10)]
+    linked = [shop.place() for _ in range(20)]
+    own = [shop.place(OWN) for _ in range(5)]
 
-    def arrivals() -> None:  # while the rebuilds run
-        for i in range(100):
+    def arrivals() -> None:  # while the rebuilds run; a service is linked halfway
+        for i in range(50):
+            if i == 25:
+                shop.store.ledger.link_service(LATE, "bulk", 503)
             if i % 5:
-                linked.append(shop.place())
+                linked.append(shop.place(LATE if i > 25 else LINKED))
             else:
                 own.append(shop.place(OWN))
 
@@ -402,10 +404,14 @@ def test_a_rebuild_while_orders_are_forwarded_sends_each_once_and_none_to_the_bo
     placing = threading.Thread(target=arrivals, daemon=True)
     bot.start()
     try:
-        with forwarding(settings, shop.upstream):
+        with forwarding(settings, shop.upstream) as running:
+            running.forwarder.links.max_age = 0.1  # a new link seen at once, not within 5 s
             placing.start()
-            for _ in range(2):
+            sent_before, rebuilds = shop.upstream.adds, 0
+            while rebuilds < 2 or (placing.is_alive() and rebuilds < 4):
                 assert rebuild(shop.store.ledger, shop.store.db, PROJECTIONS, page_size=20)
+                rebuilds += 1
+            assert shop.upstream.adds > sent_before  # the forwarder went on meanwhile
             placing.join(timeout=60)
             shop.check_forwarded(linked)
         eventually(lambda: len(bots.claimed) == len(own))
@@ -414,5 +420,9 @@ def test_a_rebuild_while_orders_are_forwarded_sends_each_once_and_none_to_the_bo
         bot.join(timeout=30)
     assert sorted(o.number for o in bots.claimed) == own
     assert shop.upstream.adds == len(linked)
+    assert Counter(p.fields["service"] for p in shop.upstream.orders.values()) == {
+        "501": 40,
+        "503": 20,
+    }
     shop.check_sent_once(linked)
     shop.check_read_models()

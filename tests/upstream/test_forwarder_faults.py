@@ -32,6 +32,7 @@ from orderledger.application.upstream_clients import UpstreamClients
 from orderledger.bootstrap import Store
 from orderledger.domain.account import Account
 from orderledger.domain.order import ForwardState, Order, OrderStatus
+from orderledger.domain.refill import RefillStatus
 from orderledger.projections.live import LiveProjection
 from orderledger.projections.rebuild import rebuild
 from orderledger.projections.registry import PROJECTIONS
@@ -150,7 +151,7 @@ class Shop:
 @pytest.fixture
 def shop(store: Store) -> Iterator[Shop]:
     ledger = store.ledger
-    ledger.sync_services([entry(LINKED), entry(OWN), entry(LATE)])
+    ledger.sync_services([entry(LINKED, refill=True), entry(OWN), entry(LATE)])
     store.upstream_keys.put("bulk", "k3y")
     ledger.add_upstream("bulk", "https://upstream.example/api/v2")
     ledger.link_service(LINKED, "bulk", 501)
@@ -304,6 +305,35 @@ def test_the_status_sync_goes_on_after_the_database_went_away_during_it(
         eventually(lambda: {n: shop.order(n).status for n in numbers} == completed, 30)
     assert shop.all_forwarded(numbers)  # none put in doubt by the fault
     assert shop.upstream.adds == 3
+    shop.check_read_models()
+
+
+def test_a_refill_the_upstream_took_while_the_database_was_away_is_followed_not_rejected(
+    postgres: PostgresAddress, settings: Settings, shop: Shop
+) -> None:
+    # Asked again, the upstream refuses a second refill of the order ("Order cannot be
+    # refilled"): the refill it took must be recorded, not asked for twice.
+    number = shop.place()
+    with (
+        postgres_proxy(postgres) as proxy,
+        forwarding(proxy.settings(settings), shop.upstream, sync_every=0.2) as running,
+    ):
+        shop.check_forwarded([number])
+        shop.upstream.set(str(shop.order(number).upstream_order), "Completed", remains=0)
+        eventually(lambda: shop.order(number).status is OrderStatus.COMPLETED)
+        shop.upstream.then[("refill", 1)] = proxy.go_down
+        refill = shop.store.ledger.request_refill(shop.account.id, number)
+        back_once_failed(proxy, running)
+
+        def answered() -> bool:
+            now = shop.store.ledger.refill(refill.number)
+            return now.upstream_refill is not None or now.status.is_finished
+
+        eventually(answered, timeout=30)
+    [taken] = shop.upstream.refills
+    recorded = shop.store.ledger.refill(refill.number)
+    assert (recorded.upstream_refill, recorded.status) == (taken, RefillStatus.PENDING)
+    assert shop.upstream.calls["refill"] == 1
     shop.check_read_models()
 
 

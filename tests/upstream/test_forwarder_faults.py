@@ -10,6 +10,9 @@ hold: the forwarder goes on by itself; the upstream holds at most one order per 
 an outcome the database did not take is recorded once it answers, and an attempt that
 cannot be known to be settled is in doubt, never sent again; nothing is sent without its
 attempt recorded first; the read models verify.
+
+A projections rebuild (both backends) while orders arrive and are forwarded, and a service
+is linked: each sent once, none handed to a bot, and the read models verify after.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 import httpx
+import psycopg
 import pytest
 from eventsourcing.postgres import PostgresAggregateRecorder
 
@@ -40,6 +44,7 @@ from orderledger.projections.verify import verify
 from orderledger.storage import event_recorder, pools
 from orderledger.storage import postgres as postgres_backend
 from orderledger.storage.settings import PostgresAddress, Settings
+from orderledger.views import forwards
 from tests.conftest import entry, open_account, settle
 from tests.integration.faults import eventually, terminate_backends
 from tests.integration.pg_proxy import PostgresProxy, postgres_proxy
@@ -414,6 +419,45 @@ class Bots:
             self.claimed += claims.claim_orders("bot-1", limit=10)
 
 
+# Found by the test below (a deadlock of its rebuild's switch, now and then): the switch
+# locks the live tables one by one in registry order (Rebuild.lock); a read of two of them
+# that opens them in another order holds one while it waits for the other.
+FORWARDER_READS: dict[str, Callable[[Store], object]] = {
+    "interrupted": lambda store: forwards.interrupted(store.db),
+    "due_for_check": lambda store: forwards.due_for_check(store.db, "bulk", 1),
+    "forward_of": lambda store: forwards.forward_of(store.db, 1),
+    "forwards_of": lambda store: forwards.forwards_of(store.db, [1]),
+}
+
+
+@pytest.mark.parametrize("read", list(FORWARDER_READS))
+def test_a_read_of_the_forwards_never_holds_a_table_a_rebuilds_switch_waits_for(
+    postgres: PostgresAddress, store: Store, read: str
+) -> None:
+    first, *others = [projection.table for projection in PROJECTIONS]
+    reading = threading.Thread(target=FORWARDER_READS[read], args=(store,))
+    with (
+        psycopg.connect(postgres.conninfo()) as switch,
+        psycopg.connect(postgres.conninfo(), autocommit=True) as watcher,
+    ):
+        switch.execute("SET lock_timeout = '500ms'")  # a deadlock is found only after 1 s
+        switch.execute(f"LOCK TABLE {first} IN ACCESS EXCLUSIVE MODE")
+        reading.start()
+        eventually(lambda: waiting_for(watcher, first))
+        for table in others:
+            switch.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    reading.join(timeout=30)
+
+
+def waiting_for(conn: psycopg.Connection[tuple[object, ...]], table: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (table,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def test_a_rebuild_while_orders_are_forwarded_sends_each_once_and_none_to_the_bots(
     settings: Settings, shop: Shop
 ) -> None:
@@ -438,7 +482,7 @@ def test_a_rebuild_while_orders_are_forwarded_sends_each_once_and_none_to_the_bo
             running.forwarder.links.max_age = 0.1  # a new link seen at once, not within 5 s
             placing.start()
             sent_before, rebuilds = shop.upstream.adds, 0
-            while rebuilds < 2 or (placing.is_alive() and rebuilds < 4):
+            while rebuilds < 2 or (shop.upstream.adds == sent_before and rebuilds < 50):
                 assert rebuild(shop.store.ledger, shop.store.db, PROJECTIONS, page_size=20)
                 rebuilds += 1
             assert shop.upstream.adds > sent_before  # the forwarder went on meanwhile
@@ -446,6 +490,7 @@ def test_a_rebuild_while_orders_are_forwarded_sends_each_once_and_none_to_the_bo
             shop.check_forwarded(linked)
         eventually(lambda: len(bots.claimed) == len(own))
     finally:
+        placing.join(timeout=60)
         bots.stopping.set()
         bot.join(timeout=30)
     assert sorted(o.number for o in bots.claimed) == own

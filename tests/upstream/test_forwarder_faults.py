@@ -63,10 +63,16 @@ def postgres(settings: Settings) -> PostgresAddress:
 
 @pytest.fixture(autouse=True)
 def quick_outages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A read finds the database away after 1 s: the pools wait 1 s for a connection, not 5,
-    and eventsourcing's reading of an aggregate's events does not try ten times over."""
+    """The pools wait 1 s for a connection before taking the database to be away, not 5."""
     monkeypatch.setattr(pools, "POOL_TIMEOUT_SECONDS", 1.0)
     monkeypatch.setattr(postgres_backend, "POOL_TIMEOUT_SECONDS", 1.0)
+
+
+@pytest.fixture
+def reads_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the database away (the proxy down), reading an aggregate fails after one wait
+    for a connection: eventsourcing would try ten times (after terminated backends, its
+    tries are what a read needs: not for those tests)."""
     select_once = PostgresAggregateRecorder.select_events.__wrapped__  # type: ignore[attr-defined]
     monkeypatch.setattr(PostgresAggregateRecorder, "select_events", select_once)
 
@@ -227,6 +233,7 @@ def test_the_forwarder_goes_on_by_itself_after_its_backends_are_terminated_mid_r
     ("fate", "recorded"),
     [("", ForwardState.FORWARDED), ("timeout after placing", ForwardState.IN_DOUBT)],
 )
+@pytest.mark.usefixtures("reads_fail_fast")
 def test_an_outcome_the_database_could_not_take_is_recorded_once_it_answers_never_resent(
     postgres: PostgresAddress,
     settings: Settings,
@@ -248,6 +255,7 @@ def test_an_outcome_the_database_could_not_take_is_recorded_once_it_answers_neve
     shop.check_read_models()
 
 
+@pytest.mark.usefixtures("reads_fail_fast")
 def test_a_forwarder_stopped_before_it_could_record_an_outcome_leaves_the_order_in_doubt(
     postgres: PostgresAddress, settings: Settings, shop: Shop
 ) -> None:
@@ -266,6 +274,7 @@ def test_a_forwarder_stopped_before_it_could_record_an_outcome_leaves_the_order_
     shop.check_read_models()
 
 
+@pytest.mark.usefixtures("reads_fail_fast")
 def test_an_order_whose_attempt_was_recorded_just_before_the_database_went_away_is_sent_once(
     postgres: PostgresAddress, settings: Settings, shop: Shop
 ) -> None:
@@ -293,6 +302,7 @@ def test_an_order_whose_attempt_was_recorded_just_before_the_database_went_away_
     shop.check_read_models()
 
 
+@pytest.mark.usefixtures("reads_fail_fast")
 def test_the_status_sync_goes_on_after_the_database_went_away_during_it(
     postgres: PostgresAddress, settings: Settings, shop: Shop
 ) -> None:
@@ -313,6 +323,7 @@ def test_the_status_sync_goes_on_after_the_database_went_away_during_it(
     shop.check_read_models()
 
 
+@pytest.mark.usefixtures("reads_fail_fast")
 def test_a_refill_the_upstream_took_while_the_database_was_away_is_followed_not_rejected(
     postgres: PostgresAddress, settings: Settings, shop: Shop
 ) -> None:
@@ -357,6 +368,7 @@ def test_an_attempt_whose_commit_was_cut_is_looked_up_and_sent_once(
     shop.check_read_models()
 
 
+@pytest.mark.usefixtures("reads_fail_fast")
 def test_an_attempt_whose_commit_could_not_be_confirmed_is_not_sent_until_it_is_settled(
     postgres: PostgresAddress,
     settings: Settings,

@@ -33,13 +33,18 @@ def outcome_of(send: Callable[[], str]) -> Outcome:
             return Outcome("link busy", reason(error))
         return Outcome("refused", reason(error))
     except BackOff as error:
-        return Outcome("back off", reason(error), error.retry_after)
+        return backed_off(error)
     except OutcomeUnknown as error:
         return Outcome("unknown", reason(error))
     except UpstreamError as error:
         return Outcome("unknown", f"{type(error).__name__}: {reason(error)}")
     except Exception as error:  # a defect after sending, perhaps: never sent again by itself
         return Outcome("unknown", f"{type(error).__name__}: {error}")
+
+
+def backed_off(error: BackOff) -> Outcome:
+    """Nothing was done: the upstream (or the lack of its URL or key) holds us off."""
+    return Outcome("back off", reason(error), error.retry_after)
 
 
 def reason(error: Exception) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from orderledger.application.forward_outcomes import Outcome, outcome_of
+from orderledger.application.forward_outcomes import Outcome, backed_off, outcome_of
 from orderledger.application.forwards import forwarder
 from orderledger.application.ledger import Ledger
 from orderledger.application.linked import Link, LinkedServices
@@ -92,7 +92,8 @@ class Forwarder:
         self.paused: dict[str, Pause] = {}  # upstreams that backed us off, until when
         self.funds_wait: dict[str, timedelta] = {}
         # Outcomes known but not yet recorded (the database was away): recorded first.
-        self.unrecorded: dict[int, Callable[[], object]] = {}
+        self.unrecorded: dict[int, Callable[[], object]] = {}  # by order
+        self.refills_unrecorded: dict[int, Callable[[], object]] = {}  # by refill
         self.unsent: set[int] = set()  # attempts whose recording failed: never sent
         self.synced_at: datetime | None = None
         self.should_stop: Callable[[], bool] = lambda: False  # checked between two orders
@@ -122,9 +123,10 @@ class Forwarder:
         return sent
 
     def record_unrecorded(self) -> None:
-        for number, record in list(self.unrecorded.items()):
-            del self.unrecorded[number]
-            self.recording(number, record)
+        for kept in (self.unrecorded, self.refills_unrecorded):
+            for number, record in list(kept.items()):
+                del kept[number]
+                self.recording(number, record, kept)
 
     def settle_interrupted(self) -> None:
         """An attempt still `sending` that this forwarder is not holding was left by one that
@@ -137,9 +139,9 @@ class Forwarder:
                 if number in self.unsent:
                     self.ledger.forward_not_placed(number, "the attempt was never sent")
                 else:
-                    self.ledger.forward_in_doubt(number, INTERRUPTED)
+                    self.ledger.forward_interrupted(number, INTERRUPTED)
             except (InvalidTransition, UnknownOrder):
-                pass  # the read model lagged: it was settled already
+                pass  # the read model lagged: its outcome was recorded (by this forwarder)
             self.unsent.discard(number)
 
     # ---- sending -------------------------------------------------------------------------
@@ -182,30 +184,49 @@ class Forwarder:
         except Exception:
             self.unsent.add(number)  # it may have committed; if so it was never sent
             raise
+        self.unsent.discard(number)  # committed: its outcome settles it from here
         if order.forward_state is not ForwardState.SENDING:
             return False
         self.send(order, link)
         return True
 
     def send(self, order: Order, link: Link) -> None:
-        outcome = outcome_of(
-            lambda: self.clients(link.upstream).add(add_fields(order, link.upstream_service))
-        )
+        try:
+            # Read from the database (the upstream's URL, its key): a failure is before
+            # anything was sent, which an outcome caught below could no longer tell.
+            client = self.clients(link.upstream)
+        except BackOff as error:  # no URL or key to send with
+            outcome = backed_off(error)
+        except Exception:
+            self.unsent.add(order.number)
+            raise
+        else:
+            outcome = outcome_of(lambda: client.add(add_fields(order, link.upstream_service)))
         self.record(order.number, link.upstream, outcome)
 
     def record(self, number: int, upstream: str, outcome: Outcome) -> None:
         self.outcomes[outcome.kind] = self.outcomes.get(outcome.kind, 0) + 1
         self.recording(number, self.recorder(number, upstream, outcome))
 
-    def recording(self, number: int, record: Callable[[], object]) -> None:
-        """Record an outcome; one the database did not take is kept to record first in the
-        next round (its order stays `sending` meanwhile, never sent again)."""
+    def recording(
+        self,
+        number: int,
+        record: Callable[[], object],
+        kept: dict[int, Callable[[], object]] | None = None,
+    ) -> None:
+        """Record an outcome; one the database did not take is kept (with the orders', or
+        `kept`: the refills') to record first in the next round: its order stays `sending`
+        meanwhile, never sent again, and its refill is not asked for again."""
+        kept = self.unrecorded if kept is None else kept
+        what = "order" if kept is self.unrecorded else "refill"
         try:
             record()
-        except LedgerError as error:  # the order moved on meanwhile (staff ended it, say)
-            log.error("order %s: the upstream's outcome could not be recorded: %s", number, error)
+        except LedgerError as error:  # it moved on meanwhile (staff ended it, say)
+            log.error(
+                "%s %s: the upstream's outcome could not be recorded: %s", what, number, error
+            )
         except Exception:
-            self.unrecorded[number] = record
+            kept[number] = record
             raise
 
     def recorder(self, number: int, upstream: str, outcome: Outcome) -> Callable[[], object]:
@@ -352,7 +373,12 @@ class Forwarder:
             self.refills_unanswered.add(refill.number)
         else:
             self.refills_unanswered.discard(refill.number)
-            self.ledger.record_refill_forwarded(refill.number, upstream_refill)
+            # Not lost if the database is away: asked again, the upstream would refuse it.
+            self.recording(
+                refill.number,
+                lambda: self.ledger.record_refill_forwarded(refill.number, upstream_refill),
+                self.refills_unrecorded,
+            )
 
     def follow_refills(self, upstream: str, numbers: Mapping[str, int]) -> None:
         ids = list(numbers)

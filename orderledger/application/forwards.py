@@ -78,6 +78,11 @@ class Forwards(Fulfilment, Upstreams):
     def forward_in_doubt(self, number: int, reason: str) -> Order:
         return self._forwarding(number, lambda order: order.put_in_doubt(reason))
 
+    def forward_interrupted(self, number: int, reason: str) -> Order:
+        """An attempt left `sending` by a forwarder that stopped: in doubt; InvalidTransition
+        if its outcome was recorded after all."""
+        return self._forwarding(number, lambda order: order.interrupt_forward(reason))
+
     def forward_short_of_funds(
         self, number: int, upstream: str, reason: str, retry_at: datetime
     ) -> Order:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
+
 from orderledger.application.ledger import Ledger
 from orderledger.storage.upstream_keys import UpstreamKeys
 from orderledger.upstream.client import UpstreamClient
@@ -17,6 +19,7 @@ class UpstreamClients:
     ledger: Ledger
     keys: UpstreamKeys
     timeout: float = DEFAULT_TIMEOUT
+    transport: httpx.BaseTransport | None = None  # None: the network; a test gives one in memory
     made: dict[str, tuple[str, str, UpstreamClient]] = field(default_factory=dict)
 
     def __call__(self, name: str) -> UpstreamClient:
@@ -31,7 +34,7 @@ class UpstreamClients:
             return kept[2]
         if kept is not None:
             kept[2].close()
-        client = UpstreamClient(upstream.url, key, timeout=self.timeout)
+        client = UpstreamClient(upstream.url, key, self.timeout, self.transport)
         self.made[name] = (upstream.url, key, client)
         return client
 

@@ -699,6 +699,14 @@ class Order(Aggregate):
             raise InvalidTransition(f"order {self.number} is not forwarded")
         self.record_forward_in_doubt(reason=reason)
 
+    def interrupt_forward(self, reason: str) -> None:
+        """The attempt's forwarder stopped before it recorded the outcome: in doubt. Only
+        while it is still being sent: an outcome recorded meanwhile (which a lagging read
+        model does not show yet) stands."""
+        if self.forward_state is not ForwardState.SENDING:
+            raise InvalidTransition(f"order {self.number} is not being forwarded")
+        self.record_forward_in_doubt(reason=reason)
+
     def report_upstream_cost(self, cost: Decimal, currency: str) -> bool:
         """What the upstream charges for the order now; False (nothing recorded) if that is
         what it said before."""

@@ -13,6 +13,9 @@ from orderledger.storage.database import Database
 from orderledger.storage.upstream_checks import TABLE as CHECKS
 
 FORWARDS = ORDER_FORWARDS.table
+# A statement reading two read models names them in registry order (order status first):
+# a rebuild's switch locks the live tables one by one in that order, and a read that opened
+# another first would hold it while waiting for the next, a deadlock with the switch.
 FORWARDED = ForwardState.FORWARDED.value
 IN_DOUBT = ForwardState.IN_DOUBT.value
 BATCH = 100  # the most ids an upstream is asked about in one `status` call
@@ -66,7 +69,7 @@ def line(row: tuple[object, ...]) -> ForwardLine:
 def forward_of(db: Database, number: int) -> ForwardLine | None:
     """The order's forwarding, None if it was never sent to an upstream."""
     rows = db.alone(
-        f"SELECT {COLUMNS} FROM {FORWARDS} f JOIN {ORDER_STATUS.table} o ON o.id = f.id "
+        f"SELECT {COLUMNS} FROM {ORDER_STATUS.table} o JOIN {FORWARDS} f ON f.id = o.id "
         "WHERE o.number = %s",
         (number,),
     )
@@ -78,7 +81,7 @@ def forwards_of(db: Database, numbers: list[int]) -> dict[int, ForwardLine]:
         return {}
     marks = ", ".join(["%s"] * len(numbers))
     rows = db.alone(
-        f"SELECT {COLUMNS} FROM {FORWARDS} f JOIN {ORDER_STATUS.table} o ON o.id = f.id "
+        f"SELECT {COLUMNS} FROM {ORDER_STATUS.table} o JOIN {FORWARDS} f ON f.id = o.id "
         f"WHERE o.number IN ({marks})",
         numbers,
     )
@@ -94,7 +97,7 @@ def interrupted(db: Database) -> list[int]:
     """Orders whose attempt was recorded but whose outcome was not: a forwarder stopped (or
     was killed) between the two."""
     rows = db.alone(
-        f"SELECT o.number FROM {FORWARDS} f JOIN {ORDER_STATUS.table} o ON o.id = f.id "
+        f"SELECT o.number FROM {ORDER_STATUS.table} o JOIN {FORWARDS} f ON f.id = o.id "
         "WHERE f.state = %s ORDER BY o.number",
         (ForwardState.SENDING.value,),
     )
@@ -105,8 +108,8 @@ def due_for_check(db: Database, upstream: str, checked_before: int) -> list[Poll
     """The next batch of the upstream's forwarded, unfinished orders to ask about: those not
     asked about since `checked_before` (microseconds), the longest unasked first."""
     rows = db.alone(
-        f"SELECT f.id, o.number, f.upstream_order FROM {FORWARDS} f "
-        f"JOIN {ORDER_STATUS.table} o ON o.id = f.id "
+        f"SELECT f.id, o.number, f.upstream_order FROM {ORDER_STATUS.table} o "
+        f"JOIN {FORWARDS} f ON f.id = o.id "
         f"LEFT JOIN {CHECKS} c ON c.order_id = f.id "
         "WHERE f.upstream = %s AND f.state = %s AND NOT f.finished "
         "AND COALESCE(c.checked_at, 0) < %s "

@@ -26,6 +26,7 @@ class CommitCut:
 
     marker: bytes
     done: threading.Event
+    then_down: bool = False  # and go down at once: nothing can be asked of the database after
 
 
 class PostgresProxy:
@@ -62,9 +63,11 @@ class PostgresProxy:
         with self.lock:
             self.up = True
 
-    def cut_at_commit(self, marker: bytes) -> threading.Event:
-        """Arm a one-shot cut; the event is set once a connection was cut."""
-        self.cut = CommitCut(marker, threading.Event())
+    def cut_at_commit(self, marker: bytes, then_down: bool = False) -> threading.Event:
+        """Arm a one-shot cut; the event is set once a connection was cut. `then_down`: the
+        proxy goes down at that moment too (`come_back` ends it), so the client cannot
+        learn whether its COMMIT was carried out."""
+        self.cut = CommitCut(marker, threading.Event(), then_down)
         return self.cut.done
 
     # ---- plumbing ------------------------------------------------------------------------
@@ -86,6 +89,8 @@ class PostgresProxy:
             except OSError:
                 abort(client)
                 continue
+            for sock in (client, server):  # no delayed ACKs stalling each round trip
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self.lock:
                 self.open |= {client, server}
             seen = threading.Event()
@@ -102,6 +107,7 @@ class PostgresProxy:
                 sink.sendall(data)
                 if seen is not None and self.should_cut(data, seen):
                     later = 0.5  # the server reads and commits before its side goes too
+                    self.down_after_cut(source, sink)
                     break
         except OSError:
             pass
@@ -121,6 +127,17 @@ class PostgresProxy:
             cut.done.set()
             return True
         return False
+
+    def down_after_cut(self, source: socket.socket, sink: socket.socket) -> None:
+        """Every other connection dropped and new ones refused, if the cut says so; this
+        connection's server side is left to read its COMMIT."""
+        if self.cut is None or not self.cut.then_down:
+            return
+        with self.lock:
+            self.up = False
+            others = list(self.open - {source, sink})
+        for sock in others:
+            abort(sock)
 
     def close(self) -> None:
         self.closing = True

@@ -118,6 +118,15 @@ def test_only_an_attempt_being_sent_or_forwarded_can_be_put_in_doubt_and_only_on
     assert new_events(lost) == ["ForwardInDoubt"]
 
 
+def test_an_interrupted_attempt_is_put_in_doubt_only_while_it_is_still_being_sent() -> None:
+    left = sending()
+    left.interrupt_forward("interrupted")
+    assert new_events(left) == ["ForwardInDoubt"]
+    for settled in (forwarded(), in_doubt(), order()):
+        with refused(InvalidTransition, "order 7 is not being forwarded"):
+            settled.interrupt_forward("interrupted")
+
+
 def test_an_operator_attaches_the_upstream_order_of_an_order_in_doubt() -> None:
     doubtful = in_doubt()
     doubtful.attach_upstream_order(" 9001 ", "staff")

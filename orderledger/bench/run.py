@@ -82,6 +82,8 @@ class Options:
     report_orders: int = 100  # a start and a delivery on each: twice as many samples
     forward_orders: int = 2_000  # the upstream section (bench/upstream.py)
     sync_orders: int = 10_000
+    growth_rounds: int = growth.ROUNDS  # the status latency's growth: counted rounds
+    growth_warmup: int = growth.WARMUP_ROUNDS  # and those measured alike and left out
 
     def quick(self) -> Options:
         """Small numbers for a smoke test: every scenario, a fraction of the time."""
@@ -95,6 +97,8 @@ class Options:
             report_orders=20,
             forward_orders=200,
             sync_orders=1_000,
+            growth_rounds=1,  # each round starts a server per store: the most of the time
+            growth_warmup=0,
         )
 
 
@@ -242,7 +246,10 @@ class Bench:
         self.say("CHECKPOINT after the loads")
         preload.checkpoint(full.conninfo())
         rounds = growth.alternate(
-            lambda: self.status_p50(base, scratch), lambda: self.status_p50(full, scratch)
+            lambda: self.status_p50(base, scratch),
+            lambda: self.status_p50(full, scratch),
+            rounds=o.growth_rounds,
+            warmup=o.growth_warmup,
         )
 
         fixture = full.prepared()

@@ -110,9 +110,9 @@ class AccountPages(Controller):
         parts = (request, name, ledger, console, run)
         match action:
             case "deposit":
-                return await deposit(*parts, form)
+                return await moved(*parts, form, adjusting=False)
             case "adjust":
-                return await adjust(*parts, form)
+                return await moved(*parts, form, adjusting=True)
             case "new-key":
                 return await new_key(*parts)
         raise NotFoundException(f"no action {action!r} of an account")
@@ -137,34 +137,30 @@ async def statement_file(
     )
 
 
-async def deposit(
-    request: Raw, name: str, ledger: Ledger, console: ConsoleParts, run: CommandThreads, form: Any
+async def moved(
+    request: Raw,
+    name: str,
+    ledger: Ledger,
+    console: ConsoleParts,
+    run: CommandThreads,
+    form: Any,
+    adjusting: bool,
 ) -> Template | Redirect:
+    """A deposit (a positive amount, a note if staff give one), or an adjustment (a signed
+    amount, and a note saying why), in the signed-in operator's name."""
+    what = "adjustment" if adjusting else "deposit"
     note = str(form.get("note") or "").strip()
     try:
-        value = typed_amount(str(form.get("amount") or ""))
-        await run(ledger.deposit, name, value, note, by=signed(request).name)
-    except (InvalidAmount, errors.LedgerError) as error:
-        return await account_page_of(
-            request, name, ledger, console, run, refused=f"deposit: {error}", status=422
-        )
-    return see_other(f"{account_path(name)}?done=deposit")
-
-
-async def adjust(
-    request: Raw, name: str, ledger: Ledger, console: ConsoleParts, run: CommandThreads, form: Any
-) -> Template | Redirect:
-    note = str(form.get("note") or "").strip()
-    try:
-        value = typed_amount(str(form.get("amount") or ""), signed=True)
-        if not note:
+        value = typed_amount(str(form.get("amount") or ""), signed=adjusting)
+        if adjusting and not note:
             raise InvalidAmount("an adjustment needs a note saying why")
-        await run(ledger.adjust, name, value, note, by=signed(request).name)
+        command = ledger.adjust if adjusting else ledger.deposit
+        await run(command, name, value, note, by=signed(request).name)
     except (InvalidAmount, errors.LedgerError) as error:
         return await account_page_of(
-            request, name, ledger, console, run, refused=f"adjustment: {error}", status=422
+            request, name, ledger, console, run, refused=f"{what}: {error}", status=422
         )
-    return see_other(f"{account_path(name)}?done=adjustment")
+    return see_other(f"{account_path(name)}?done={what}")
 
 
 async def new_key(

@@ -58,6 +58,15 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
 
 
 @pytest.fixture
+def postgres(settings: Settings) -> PostgresAddress:
+    """The database of the PostgreSQL run, for a test about PostgreSQL itself (its
+    connections, its settings): such a test is skipped on SQLite."""
+    if settings.postgres is None:
+        pytest.skip("about PostgreSQL")
+    return settings.postgres
+
+
+@pytest.fixture
 def store(settings: Settings) -> Iterator[Store]:
     opened = Store.open(settings)
     try:

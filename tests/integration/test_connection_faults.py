@@ -45,13 +45,6 @@ from tests.integration.pg_proxy import postgres_proxy
 from tests.integration.servers import running_server
 
 
-@pytest.fixture
-def postgres(settings: Settings) -> PostgresAddress:
-    if settings.postgres is None:
-        pytest.skip("about PostgreSQL connections")
-    return settings.postgres
-
-
 @pytest.fixture(autouse=True)
 def small_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     """Servers started here open fewer connections: the PostgreSQL server is shared, and

@@ -16,13 +16,6 @@ from orderledger.storage.settings import PostgresAddress, Settings, SettingsErro
 from tests.integration.servers import environment, free_port
 
 
-@pytest.fixture
-def postgres(settings: Settings) -> PostgresAddress:
-    if settings.postgres is None:
-        pytest.skip("about PostgreSQL settings")
-    return settings.postgres
-
-
 def server_url(address: PostgresAddress, dbname: str, user: str = "postgres") -> str:
     return f"postgresql://{user}@{address.host}:{address.port}/{dbname}"
 

@@ -54,13 +54,6 @@ LINKED, OWN, LATE = 1, 2, 3  # LATE: linked during the rebuild test
 ATTEMPTED = b"Order.ForwardAttempted"  # the topic in the INSERT of an attempt
 
 
-@pytest.fixture
-def postgres(settings: Settings) -> PostgresAddress:
-    if settings.postgres is None:
-        pytest.skip("about PostgreSQL connections")
-    return settings.postgres
-
-
 @pytest.fixture(autouse=True)
 def quick_outages(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pools wait 1 s for a connection before taking the database to be away, not 5."""

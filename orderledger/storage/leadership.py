@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,9 @@ from orderledger.storage.settings import one_line
 log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "orderledger_events"
+# How soon an interrupted wait for a notification ends: a stopping projector waited out the
+# whole wait before (half a second at every stop of a worker, or of a test's app).
+INTERRUPT_SECONDS = 0.05
 
 
 class PostgresLeadership(PostgresSessionLock):
@@ -24,22 +28,34 @@ class PostgresLeadership(PostgresSessionLock):
     def __init__(self, conninfo: str, channel: str = EVENTS_CHANNEL) -> None:
         super().__init__(conninfo, PROJECTOR_LOCK, "projector")
         self.channel = channel  # the event store's NOTIFY channel (its events table's name)
+        self.interrupted = threading.Event()
 
     def taken(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
 
     def wait_for_events(self, timeout: float) -> None:
-        if self.conn is None:
-            return
-        try:
-            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
-                pass
-        except psycopg.Error as error:  # a restart or a terminated backend: the lock went too
-            log.warning("lost the projector connection: %s", one_line(error))
-            self.release()
+        """Until a notification comes, `timeout` runs out or `interrupt` is called: the wait
+        is cut into slices of INTERRUPT_SECONDS, as nothing else can end a wait on the
+        connection's socket."""
+        deadline = time.monotonic() + timeout
+        while self.conn is not None and not self.interrupted.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            heard = False
+            try:
+                for _ in self.conn.notifies(timeout=min(left, INTERRUPT_SECONDS), stop_after=1):
+                    heard = True
+            except psycopg.Error as error:  # a restart or a terminated backend: the lock too
+                log.warning("lost the projector connection: %s", one_line(error))
+                self.release()
+                return
+            if heard:
+                return
 
     def interrupt(self) -> None:
-        """Nothing: a wait ends by its timeout, soon enough."""
+        """End a wait (the projector is stopping) within INTERRUPT_SECONDS."""
+        self.interrupted.set()
 
 
 class FileLeadership(FileLock):

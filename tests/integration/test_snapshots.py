@@ -146,7 +146,8 @@ def record_subscriptions(ledger: Ledger, account: UUID) -> list[int]:
     ledger.report_post(running, "p2", 200, now=START)
     done = place(ledger, account, SUBSCRIPTION, username="v", min=100, max=300, delay=0, posts=1)
     ledger.report_post(done, "only", 100, now=START)
-    expiry = START.strftime("%d/%m/%Y")
+    # A day after START: the test may run after the midnight that follows its collection.
+    expiry = (START + timedelta(days=1)).strftime("%d/%m/%Y")
     expired = place(
         ledger, account, SUBSCRIPTION, username="w", min=100, max=100, delay=0, expiry=expiry
     )
